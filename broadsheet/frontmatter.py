@@ -1,0 +1,288 @@
+"""Split an article into front-matter and body, and validate the front-matter into `Meta`.
+
+Every problem is collected with the line and column of the offending value, and a hint where
+the fix is clear. Values keep the text the writer typed (see `yamldoc`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import PurePosixPath
+from zoneinfo import ZoneInfo
+
+from . import yamldoc
+from .diagnostics import Diagnostic, error, warning
+from .sources import Source
+from .urls import SLUG_RE
+
+PHOTO_TYPES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg")
+KNOWN_KEYS = (
+    "title",
+    "date",
+    "updated",
+    "tags",
+    "author",
+    "source",
+    "photo",
+    "summary",
+    "slug",
+    "draft",
+)
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(?P<zone>Z|[+-]\d{2}:?\d{2})?"
+)
+
+
+@dataclass(frozen=True)
+class Photo:
+    src: str  # as written, relative to the article file
+    alt: str
+    caption: str
+    credit: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the article first appeared."""
+
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Meta:
+    title: str
+    date: datetime  # timezone-aware
+    has_time: bool  # False when written as a plain date
+    updated: datetime | None
+    tags: tuple[str, ...]
+    tag_marks: tuple[tuple[int, int], ...]  # line and column of each tag
+    authors: tuple[str, ...]
+    origin: Origin | None
+    photo: Photo | None
+    summary: str | None
+    slug: str | None
+    slug_mark: tuple[int, int]
+    draft: bool
+
+
+@dataclass(frozen=True)
+class Split:
+    yaml: str
+    yaml_line: int  # file line where the YAML starts
+    body: str
+    body_line: int  # file line where the body starts
+
+
+def split(source: Source) -> tuple[Split | None, list[Diagnostic]]:
+    lines = source.text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return None, [
+            error(
+                source.name,
+                1,
+                1,
+                "missing front-matter",
+                "start the file with a line '---', then title: and date:, then '---'",
+            )
+        ]
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in ("---", "..."):
+            return Split("\n".join(lines[1:i]) + "\n", 2, "\n".join(lines[i + 1 :]), i + 2), []
+    return None, [
+        error(
+            source.name,
+            1,
+            1,
+            "front-matter is never closed",
+            "add a line '---' after the last front-matter field",
+        )
+    ]
+
+
+def parse_date(text: str, zone: ZoneInfo) -> tuple[datetime, bool]:
+    """`YYYY-MM-DD` (midnight in the site's zone) or an ISO 8601 date-time with offset."""
+    if _DATE_RE.fullmatch(text):
+        try:
+            return datetime.combine(date.fromisoformat(text), time(), zone), False
+        except ValueError:
+            raise ValueError(f"{text!r} is not a real date") from None
+    match = _DATETIME_RE.fullmatch(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a date; write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+HH:MM")
+    if not match.group("zone"):
+        raise ValueError(f"{text!r} has a time but no UTC offset; add one, e.g. +00:00")
+    try:
+        return datetime.fromisoformat(text), True
+    except ValueError:
+        raise ValueError(f"{text!r} is not a real date and time") from None
+
+
+def validate(source: Source, part: Split, zone: ZoneInfo) -> tuple[Meta | None, list[Diagnostic]]:
+    name = source.name
+    try:
+        doc = yamldoc.parse(part.yaml, part.yaml_line)
+    except yamldoc.YamlError as exc:
+        return None, [error(name, exc.line, exc.column, exc.message, exc.hint)]
+    if not isinstance(doc.data, dict):
+        return None, [error(name, part.yaml_line, 1, "front-matter must be 'key: value' lines")]
+    data: dict[str, object] = doc.data
+    out: list[Diagnostic] = []
+
+    def fail(path: tuple, message: str, hint: str = "") -> None:
+        out.append(error(name, *doc.where(*path), message, hint))
+
+    def text(key: str, required: bool = False, parent: tuple = ()) -> str:
+        node = data
+        for p in parent:
+            node = node.get(p) or {}
+        value = node.get(key)
+        label = ".".join((*parent, key))
+        if value is None:
+            if required:
+                line, col = doc.where(*parent) if parent else (part.yaml_line, 1)
+                out.append(error(name, line, col, f"missing required field '{label}'"))
+            return ""
+        if not isinstance(value, str):
+            fail(
+                (*parent, key),
+                f"'{label}' must be text, not a {_kind(value)}",
+                "quote the value" if isinstance(value, list) else "",
+            )
+            return ""
+        if required and not value.strip():
+            fail((*parent, key), f"'{label}' is empty")
+        return value.strip()
+
+    for key in data:
+        if key not in KNOWN_KEYS:
+            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+            out.append(
+                warning(
+                    name,
+                    *doc.where_key(key),
+                    f"unknown front-matter key '{key}'",
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else "known keys: " + ", ".join(KNOWN_KEYS),
+                )
+            )
+
+    title = text("title", required=True)
+    when, has_time = datetime.min, False
+    date_text = text("date", required=True)
+    if date_text:
+        try:
+            when, has_time = parse_date(date_text, zone)
+        except ValueError as exc:
+            fail(("date",), f"date {exc}")
+    updated = None
+    if updated_text := text("updated"):
+        try:
+            updated = parse_date(updated_text, zone)[0]
+        except ValueError as exc:
+            fail(("updated",), f"updated {exc}")
+
+    tags, tag_marks = _strings(data, doc, "tags", fail)
+    authors = (text("author"),) if isinstance(data.get("author"), str) else None
+    if authors is None:
+        authors = _strings(data, doc, "author", fail)[0]
+    authors = tuple(a for a in authors if a)
+
+    origin = None
+    if "source" in data and data["source"] is not None:
+        if not isinstance(data["source"], dict):
+            fail(("source",), "'source' must have 'name:' and 'url:' lines")
+        else:
+            url = text("url", parent=("source",))
+            if url and not re.match(r"^https?://[^\s/]+", url):
+                fail(("source", "url"), f"source url {url!r} must start with http:// or https://")
+            origin = Origin(text("name", required=True, parent=("source",)), url)
+
+    photo = None
+    if "photo" in data and data["photo"] is not None:
+        if not isinstance(data["photo"], dict):
+            fail(("photo",), "'photo' must have 'src:', 'alt:', 'caption:' and 'credit:' lines")
+        else:
+            src = text("src", required=True, parent=("photo",))
+            alt = text("alt", required=True, parent=("photo",))
+            if src and (problem := _bad_relative_path(src, PHOTO_TYPES)):
+                fail(("photo", "src"), problem)
+            photo = Photo(
+                src,
+                alt,
+                text("caption", parent=("photo",)),
+                _credit(text("credit", parent=("photo",))),
+                *doc.where("photo", "src"),
+            )
+
+    slug = text("slug") or None
+    if slug and not (SLUG_RE.fullmatch(slug) and slug == slug.lower()):
+        fail(("slug",), f"slug {slug!r} may hold only lowercase letters, digits and hyphens")
+    draft_text = text("draft").lower()
+    if draft_text not in ("", "true", "false"):
+        fail(("draft",), f"draft must be true or false, not {draft_text!r}")
+
+    meta = Meta(
+        title=title,
+        date=when,
+        has_time=has_time,
+        updated=updated,
+        tags=tags,
+        tag_marks=tag_marks,
+        authors=authors,
+        origin=origin,
+        photo=photo,
+        summary=text("summary") or None,
+        slug=slug,
+        slug_mark=doc.where("slug"),
+        draft=draft_text == "true",
+    )
+    return meta, out
+
+
+def _strings(data: dict, doc: yamldoc.YamlDoc, key: str, fail) -> tuple[tuple, tuple]:
+    value = data.get(key)
+    if value is None:
+        return (), ()
+    if not isinstance(value, list):
+        fail((key,), f"'{key}' must be a list", f"write {key}: [first, second]")
+        return (), ()
+    items, marks = [], []
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            fail((key, i), f"each of '{key}' must be a non-empty word or phrase")
+            continue
+        items.append(" ".join(item.split()))
+        marks.append(doc.where(key, i))
+    return tuple(items), tuple(marks)
+
+
+def _credit(credit: str) -> str:
+    """Store the credit without the parentheses that the theme puts around it."""
+    if credit.startswith("(") and credit.endswith(")"):
+        return credit[1:-1].strip()
+    return credit
+
+
+def _bad_relative_path(src: str, suffixes: tuple[str, ...]) -> str:
+    """Why `src` is not a safe path relative to the article, or ""."""
+    if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith(("/", "\\")):
+        return f"{src!r} must be a file path relative to the article, not a URL or absolute path"
+    if "\\" in src:
+        return f"{src!r}: use forward slashes in paths"
+    if ".." in PurePosixPath(src).parts:
+        return f"{src!r} must not leave the article's folder ('..')"
+    if not src.lower().endswith(suffixes):
+        return f"{src!r} is not a photo; use one of: {', '.join(suffixes)}"
+    return ""
+
+
+def _kind(value: object) -> str:
+    return {list: "list", dict: "group of fields"}.get(type(value), "value")

@@ -1,0 +1,172 @@
+"""The site model: frozen values built once from the articles, never mutated afterwards.
+
+`assemble` groups articles into tags and years and reports the conflicts that only show
+across files: two articles with one permalink, two spellings of one tag slug.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from . import urls
+from .config import Config
+from .diagnostics import Diagnostic, error
+from .frontmatter import Origin
+
+
+@dataclass(frozen=True)
+class TagRef:
+    name: str  # display name as written
+    slug: str
+
+
+@dataclass(frozen=True)
+class LeadPhoto:
+    file: Path  # absolute source file
+    filename: str  # name of the copy beside the article page
+    alt: str
+    caption: str
+    credit: str
+
+
+@dataclass(frozen=True)
+class Article:
+    source: str  # repository-relative file name
+    slug: str
+    title: str
+    date: datetime
+    has_time: bool
+    updated: datetime | None
+    tags: tuple[TagRef, ...]
+    authors: tuple[str, ...]
+    origin: Origin | None
+    photo: LeadPhoto | None
+    summary: str  # written, or the start of the first paragraph
+    dek: str  # the written summary only, shown under the title
+    html: str
+    text: str
+    words: int
+    reading_minutes: int
+    draft: bool
+
+    @property
+    def year(self) -> int:
+        return self.date.year
+
+    @property
+    def path(self) -> str:
+        return urls.article(self.year, self.slug)
+
+    @property
+    def photo_path(self) -> str | None:
+        return urls.article_asset(self.year, self.slug, self.photo.filename) if self.photo else None
+
+    @property
+    def sort_key(self) -> tuple:
+        """Newest first; ties broken by slug so the order never depends on file order."""
+        return (-self.date.timestamp(), self.slug)
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    slug: str
+    articles: tuple[Article, ...]  # newest first
+
+    @property
+    def path(self) -> str:
+        return urls.tag(self.slug)
+
+
+@dataclass(frozen=True)
+class Month:
+    number: int
+    articles: tuple[Article, ...]
+
+    @property
+    def name(self) -> str:
+        return calendar.month_name[self.number]
+
+
+@dataclass(frozen=True)
+class Year:
+    number: int
+    months: tuple[Month, ...]  # newest first
+
+    @property
+    def count(self) -> int:
+        return sum(len(m.articles) for m in self.months)
+
+    @property
+    def path(self) -> str:
+        return urls.year(self.number)
+
+
+@dataclass(frozen=True)
+class Site:
+    config: Config
+    articles: tuple[Article, ...]  # newest first
+    tags: tuple[Tag, ...]  # by name
+    years: tuple[Year, ...]  # newest first
+
+
+def assemble(
+    config: Config, articles: list[Article], tag_marks: dict
+) -> tuple[Site, list[Diagnostic]]:
+    """Build the site from valid articles. `tag_marks[(source, slug)]` is the line/column of a
+    tag in its file, for messages about tag spellings."""
+    diagnostics: list[Diagnostic] = []
+    ordered = sorted(articles, key=lambda a: a.sort_key)
+
+    by_path: dict[str, Article] = {}
+    for a in sorted(articles, key=lambda a: a.source):
+        if (other := by_path.get(a.path)) is not None:
+            diagnostics.append(
+                error(
+                    a.source,
+                    0,
+                    0,
+                    f"has the same permalink {a.path!r} as {other.source}",
+                    "give one of them a different 'slug:' or file name",
+                )
+            )
+        else:
+            by_path[a.path] = a
+    ordered = [a for a in ordered if by_path.get(a.path) is a]
+
+    spellings: dict[str, tuple[str, str]] = {}  # slug -> (name, first file using it)
+    for a in sorted(ordered, key=lambda a: (a.date.timestamp(), a.source)):
+        for t in a.tags:
+            first = spellings.setdefault(t.slug, (t.name, a.source))
+            if first[0] != t.name:
+                line, col = tag_marks.get((a.source, t.slug), (0, 0))
+                diagnostics.append(
+                    error(
+                        a.source,
+                        line,
+                        col,
+                        f"tag '{t.name}' has the same URL slug as tag '{first[0]}' in {first[1]}",
+                        f"write it as '{first[0]}'",
+                    )
+                )
+
+    tagged: dict[str, list[Article]] = {}
+    for a in ordered:
+        for t in a.tags:
+            tagged.setdefault(t.slug, []).append(a)
+    tags = sorted(
+        (Tag(spellings[slug][0], slug, tuple(arts)) for slug, arts in tagged.items()),
+        key=lambda t: (t.name.casefold(), t.slug),
+    )
+
+    years: dict[int, dict[int, list[Article]]] = {}
+    for a in ordered:
+        years.setdefault(a.year, {}).setdefault(a.date.month, []).append(a)
+    year_list = tuple(
+        Year(y, tuple(Month(m, tuple(arts)) for m, arts in sorted(months.items(), reverse=True)))
+        for y, months in sorted(years.items(), reverse=True)
+    )
+    return Site(config, tuple(ordered), tuple(tags), year_list), diagnostics

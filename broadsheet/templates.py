@@ -1,0 +1,55 @@
+"""Render planned pages with Jinja2: strict undefined, autoescape, explicit context.
+
+Templates get the page's own context plus `site`, `page_path`, `url(target)` (a relative link
+from this page to a model object or a site-relative path), `asset(name)` (a relative link to a
+static file with a content hash for cache busting) and `routes` (the `urls` module).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import jinja2
+
+from . import urls
+from .model import Site
+from .pages import Page
+
+
+def environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["longdate"] = longdate
+    env.filters["isodate"] = isodate
+    return env
+
+
+def longdate(value: datetime) -> str:
+    """`14 March 2019`: unambiguous for readers everywhere."""
+    return f"{value.day} {value:%B %Y}"
+
+
+def isodate(value: datetime, has_time: bool = False) -> str:
+    """The machine-readable date for `<time datetime>`, as precise as the writer was."""
+    return value.isoformat() if has_time else value.date().isoformat()
+
+
+def render(env: jinja2.Environment, page: Page, site: Site, asset_hashes: dict[str, str]) -> str:
+    def url(target: object) -> str:
+        path = target if isinstance(target, str) else target.path
+        return urls.relative(page.path, path)
+
+    def asset(name: str) -> str:
+        link = urls.relative(page.path, urls.static(name))
+        digest = asset_hashes.get(name)
+        return f"{link}?v={digest}" if digest else link
+
+    return env.get_template(page.template).render(
+        **page.context, site=site, page_path=page.path, url=url, asset=asset, routes=urls
+    )

@@ -1,0 +1,79 @@
+"""Every URL and output-path rule of the site, in one place.
+
+Output paths are site-relative POSIX paths of files (`2019/the-slug/index.html`). Links are
+always relative to the page that holds them and always name `index.html` explicitly, so the
+same `site/` works at a domain root, under a sub-path such as `/archive/`, and from `file://`
+(where a link to a folder does not open its index).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+
+SLUG_RE = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+
+
+def slugify(text: str) -> str:
+    """A lowercase, hyphenated slug that keeps letters of every script (`São Paulo` -> `sao-paulo`,
+    `Москва` -> `москва`) and drops accents and punctuation."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = stripped.replace("'", "").replace("\u2019", "")
+    words = re.findall(r"[^\W_]+", unicodedata.normalize("NFC", stripped))
+    return "-".join(words)
+
+
+def home(page: int = 1) -> str:
+    return "index.html" if page == 1 else f"page/{page}/index.html"
+
+
+def article(year: int, slug: str) -> str:
+    return f"{year}/{slug}/index.html"
+
+
+def article_asset(year: int, slug: str, filename: str) -> str:
+    return f"{year}/{slug}/{filename}"
+
+
+def tag(slug: str, page: int = 1) -> str:
+    return f"tags/{slug}/index.html" if page == 1 else f"tags/{slug}/page/{page}/index.html"
+
+
+def tags_index() -> str:
+    return "tags/index.html"
+
+
+def year(number: int) -> str:
+    return f"{number}/index.html"
+
+
+def archive() -> str:
+    return "archive/index.html"
+
+
+def search() -> str:
+    return "search/index.html"
+
+
+def not_found() -> str:
+    return "404.html"
+
+
+def static(name: str) -> str:
+    return f"static/{name}"
+
+
+def relative(from_path: str, to_path: str) -> str:
+    """The link from the page at `from_path` to the file at `to_path` (both site-relative)."""
+    target, _, fragment = to_path.partition("#")
+    link = posixpath.relpath(target, posixpath.dirname(from_path) or ".")
+    return link + (f"#{fragment}" if fragment else "")
+
+
+def absolute(base_url: str, path: str) -> str:
+    """The public URL of `path`, with `index.html` dropped, for canonical links and feeds."""
+    if path.endswith("index.html"):
+        path = path[: -len("index.html")]
+    return base_url.rstrip("/") + "/" + path
