@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import articles, model, output, pages, sources, templates, urls
+from . import articles, model, output, pages, search, sources, templates, urls
 from .config import Config
 from .diagnostics import Diagnostic, error, has_errors
 
@@ -84,6 +84,8 @@ def build(config: Config) -> BuildResult:
     clock.lap("render")
     if not result.ok:
         return result
+    files.update(search.build_files(site))
+    clock.lap("search")
 
     copies = {urls.static(name): path for name, path in static_files.items()}
     for article in site.articles:
