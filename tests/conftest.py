@@ -63,6 +63,13 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """A browser closing a connection early is normal; stay quiet about it."""
+
+
 @pytest.fixture(scope="session")
 def serve():
     """serve(folder, prefix="archive") -> base URL of `folder` served at /prefix/ on 127.0.0.1."""
@@ -75,7 +82,7 @@ def serve():
         if not link.exists():
             link.symlink_to(folder, target_is_directory=True)
         handler = functools.partial(_QuietHandler, directory=str(webroot))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server = _QuietServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}/{prefix}/"

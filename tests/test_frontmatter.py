@@ -1,6 +1,7 @@
 """Front-matter parsing and validation: exact messages, lines and columns."""
 
-from datetime import datetime, timezone
+from datetime import UTC as UTC_
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -127,7 +128,7 @@ def test_all_errors_are_reported_together():
 def test_parse_date_with_offset_keeps_the_offset():
     value, has_time = parse_date("2020-05-21T08:30:00+02:00", UTC)
     assert has_time and value.utcoffset().total_seconds() == 7200
-    assert value.astimezone(timezone.utc).hour == 6
+    assert value.astimezone(UTC_).hour == 6
 
 
 def test_crlf_and_bom_are_handled(tmp_path):
