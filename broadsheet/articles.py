@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import datetime
 from pathlib import Path
 
+from . import curation
 from .config import Config
 from .diagnostics import Diagnostic, error, has_errors, warning
 from .frontmatter import split, validate
@@ -17,12 +19,18 @@ from .markdown import render
 from .model import Article, LeadPhoto, TagRef
 from .sources import Source
 from .urls import slugify
+from .vocabulary import EMPTY, VOCABULARY_FILE, Vocabulary
 
 SUMMARY_CHARS = 280
 
 
-def load(source: Source, config: Config) -> tuple[Article | None, dict, list[Diagnostic]]:
-    """The article, the line/column of each of its tags by slug, and diagnostics."""
+def load(
+    source: Source, config: Config, vocabulary: Vocabulary = EMPTY, strict: bool = False
+) -> tuple[Article | None, dict, list[Diagnostic]]:
+    """The article, the line/column of each of its tags by slug, and diagnostics.
+
+    Tags are folded into the vocabulary's spelling (aliases included). A tag the vocabulary
+    lacks is a warning, or an error with suggestions when `strict` (the `check` command)."""
     part, diagnostics = split(source)
     if part is None:
         return None, {}, diagnostics
@@ -43,6 +51,8 @@ def load(source: Source, config: Config) -> tuple[Article | None, dict, list[Dia
         )
         return None, {}, diagnostics
 
+    if strict:
+        diagnostics += curation.review(source, meta, slug, config, datetime.now(config.zone))
     photo = None
     if meta.photo:
         file = source.path.parent / meta.photo.src
@@ -64,7 +74,7 @@ def load(source: Source, config: Config) -> tuple[Article | None, dict, list[Dia
             photo = LeadPhoto(
                 file, file.name, meta.photo.alt, meta.photo.caption, meta.photo.credit
             )
-            if not meta.photo.credit:
+            if not meta.photo.credit and not strict:  # strict: curation reports it
                 diagnostics.append(
                     warning(
                         source.name,
@@ -77,7 +87,20 @@ def load(source: Source, config: Config) -> tuple[Article | None, dict, list[Dia
     tags: dict[str, TagRef] = {}
     marks: dict = {}
     for name, mark in zip(meta.tags, meta.tag_marks, strict=True):
-        ref = TagRef(name, slugify(name))
+        info = vocabulary.resolve(name)
+        ref = TagRef(info.name, info.slug) if info else TagRef(name, slugify(name))
+        if info is None and vocabulary.known and ref.slug:
+            close = vocabulary.suggest(name)
+            hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+            report = error if strict else warning
+            diagnostics.append(
+                report(
+                    source.name,
+                    *mark,
+                    f"tag {name!r} is not in {vocabulary_name(config)}",
+                    hint + "use a known tag or add it to the vocabulary",
+                )
+            )
         if not ref.slug:
             diagnostics.append(error(source.name, *mark, f"tag {name!r} has no letters or digits"))
         elif ref.slug in tags:
@@ -88,7 +111,8 @@ def load(source: Source, config: Config) -> tuple[Article | None, dict, list[Dia
     if has_errors(diagnostics):
         return None, {}, diagnostics
 
-    body = render(part.body)
+    body = render(part.body, Path(source.name).parent.as_posix())
+    links = tuple((target, line + part.body_line - 1) for target, line in body.links)
     article = Article(
         source=source.name,
         slug=slug,
@@ -107,6 +131,7 @@ def load(source: Source, config: Config) -> tuple[Article | None, dict, list[Dia
         words=body.words,
         reading_minutes=max(1, math.ceil(body.words / config.words_per_minute)),
         draft=meta.draft,
+        links=links,
     )
     return article, marks, diagnostics
 
@@ -118,3 +143,7 @@ def shorten(text: str, limit: int) -> str:
     cut = text[: limit + 1]
     cut = cut[: cut.rfind(" ")] if " " in cut else cut[:limit]
     return re.sub(r"[\s,;:.\u2014\u2013-]+$", "", cut) + "\u2026"
+
+
+def vocabulary_name(config: Config) -> str:
+    return f"{config.content_dir}/{VOCABULARY_FILE}"

@@ -1,6 +1,8 @@
 """The command line: parse arguments, run a stage, print diagnostics, choose the exit status.
 
-Exit status: 0 built, 1 content errors (nothing written), 2 usage or configuration errors.
+`python build.py [build]` builds, `check [paths]` validates without writing, `new "Title"`
+starts an article. Exit status: 0 fine, 1 content errors (nothing written), 2 usage or
+configuration errors.
 """
 
 from __future__ import annotations
@@ -11,44 +13,76 @@ import sys
 from pathlib import Path
 
 from . import config as config_module
+from . import newarticle
 from .diagnostics import Diagnostic, has_errors
-from .pipeline import build
+from .pipeline import build, check
+
+COMMANDS = ("build", "check", "new")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="build.py", description="Build the Broadsheet archive from content/ into site/."
-    )
-    parser.add_argument(
-        "command", nargs="?", default="build", choices=["build"], help="what to do (default: build)"
-    )
-    parser.add_argument(
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (
+        argv[0] not in COMMANDS and argv[0].startswith("-") and argv[0] not in ("-h", "--help")
+    ):
+        argv.insert(0, "build")
+    args = _parser().parse_args(argv)
+    style = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    overrides = {
+        "drafts": getattr(args, "drafts", None),
+        "base_url": getattr(args, "base_url", None),
+    }
+    config, problems = config_module.load(args.root, **overrides)
+    _report(problems, style)
+    if has_errors(problems):
+        return 2
+    if args.command == "check":
+        return _check(config, args.paths, style)
+    if args.command == "new":
+        return newarticle.main(config, args.title, args.tags, args.date, args.force_slug)
+    return _build(config, style)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
         "--root",
         type=Path,
         default=Path.cwd(),
         help="the repository folder (default: the current folder)",
     )
-    parser.add_argument(
-        "--drafts", action="store_true", default=None, help="include articles marked draft: true"
-    )
-    parser.add_argument(
-        "--base-url",
-        help="public URL or path of the site, e.g. /archive/ "
-        "(used for canonical links and the 404 page; links stay relative)",
-    )
-    parser.add_argument(
+    common.add_argument(
         "--format",
         choices=["text", "github"],
         default=None,
         help="diagnostic format (default: github under GitHub Actions)",
     )
-    args = parser.parse_args(argv)
-    style = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    parser = argparse.ArgumentParser(
+        prog="build.py", description="Build and check the Broadsheet archive."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    b = sub.add_parser("build", parents=[common], help="build content/ into site/ (default)")
+    b.add_argument(
+        "--drafts", action="store_true", default=None, help="include articles marked draft: true"
+    )
+    b.add_argument(
+        "--base-url",
+        help="public URL or path of the site, e.g. /archive/ "
+        "(for canonical links and the 404 page; links stay relative)",
+    )
+    c = sub.add_parser(
+        "check", parents=[common], help="validate articles with the curator's rules, write nothing"
+    )
+    c.add_argument("paths", nargs="*", type=Path, help="only report on these files")
+    n = sub.add_parser("new", parents=[common], help="start a new article file")
+    n.add_argument("title")
+    n.add_argument("--tags", default="", help="comma-separated tags, e.g. printing,history")
+    n.add_argument("--date", default=None, help="YYYY-MM-DD (default: today)")
+    n.add_argument("--slug", dest="force_slug", default=None, help="URL slug (default: title)")
+    return parser
 
-    config, problems = config_module.load(args.root, drafts=args.drafts, base_url=args.base_url)
-    _report(problems, style)
-    if has_errors(problems):
-        return 2
+
+def _build(config: config_module.Config, style: str) -> int:
     result = build(config)
     _report(result.diagnostics, style)
     if not result.ok:
@@ -65,6 +99,18 @@ def main(argv: list[str] | None = None) -> int:
         f"({result.files_written} files) into {config.output_dir}/ in {seconds:.2f} s"
     )
     return 0
+
+
+def _check(config: config_module.Config, paths: list[Path], style: str) -> int:
+    diagnostics = check(config, [Path.cwd() / p for p in paths])
+    _report(diagnostics, style)
+    errors = sum(d.severity == "error" for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    print(
+        f"checked: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}",
+        file=sys.stderr,
+    )
+    return 1 if errors else 0
 
 
 def _report(diagnostics: list[Diagnostic], style: str) -> None:

@@ -70,6 +70,7 @@ class Meta:
     slug: str | None
     slug_mark: tuple[int, int]
     draft: bool
+    date_mark: tuple[int, int] = (0, 0)
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,7 @@ def validate(source: Source, part: Split, zone: ZoneInfo) -> tuple[Meta | None, 
         slug=slug,
         slug_mark=doc.where("slug"),
         draft=draft_text == "true",
+        date_mark=doc.where("date"),
     )
     return meta, out
 

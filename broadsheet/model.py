@@ -7,7 +7,7 @@ across files: two articles with one permalink, two spellings of one tag slug.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from . import urls
 from .config import Config
 from .diagnostics import Diagnostic, error
 from .frontmatter import Origin
+from .markdown import LINK_MARK
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Article:
     words: int
     reading_minutes: int
     draft: bool
+    links: tuple[tuple[str, int], ...] = ()  # linked article files and the lines of the links
 
     @property
     def year(self) -> int:
@@ -75,6 +77,7 @@ class Tag:
     name: str
     slug: str
     articles: tuple[Article, ...]  # newest first
+    description: str = ""
 
     @property
     def path(self) -> str:
@@ -114,10 +117,15 @@ class Site:
 
 
 def assemble(
-    config: Config, articles: list[Article], tag_marks: dict
+    config: Config,
+    articles: list[Article],
+    tag_marks: dict,
+    descriptions: dict | None = None,
+    sources: frozenset[str] = frozenset(),
 ) -> tuple[Site, list[Diagnostic]]:
     """Build the site from valid articles. `tag_marks[(source, slug)]` is the line/column of a
-    tag in its file, for messages about tag spellings."""
+    tag in its file, for messages about tag spellings; `sources` names every article file
+    found, valid or not, so a link to a file with errors of its own is not reported twice."""
     diagnostics: list[Diagnostic] = []
     ordered = sorted(articles, key=lambda a: a.sort_key)
 
@@ -153,12 +161,18 @@ def assemble(
                     )
                 )
 
+    ordered, problems = _resolve_links(ordered, sources)
+    diagnostics += problems
+
     tagged: dict[str, list[Article]] = {}
     for a in ordered:
         for t in a.tags:
             tagged.setdefault(t.slug, []).append(a)
     tags = sorted(
-        (Tag(spellings[slug][0], slug, tuple(arts)) for slug, arts in tagged.items()),
+        (
+            Tag(spellings[slug][0], slug, tuple(arts), (descriptions or {}).get(slug, ""))
+            for slug, arts in tagged.items()
+        ),
         key=lambda t: (t.name.casefold(), t.slug),
     )
 
@@ -170,3 +184,34 @@ def assemble(
         for y, months in sorted(years.items(), reverse=True)
     )
     return Site(config, tuple(ordered), tuple(tags), year_list), diagnostics
+
+
+def _resolve_links(
+    articles: list[Article], sources: frozenset[str]
+) -> tuple[list[Article], list[Diagnostic]]:
+    """Point links to other articles' files at those articles' pages; report the broken ones."""
+    by_source = {a.source: a for a in articles}
+    problems: list[Diagnostic] = []
+    resolved = []
+    for a in articles:
+        html = a.html
+        for target, line in a.links:
+            other = by_source.get(target)
+            if other is None and target in sources:
+                continue  # the target has errors of its own, reported there
+            if other is None:
+                problems.append(
+                    error(
+                        a.source,
+                        line,
+                        0,
+                        f"link to {target!r}: no such article",
+                        "link to the other article's .md file by its relative path",
+                    )
+                )
+                continue
+            html = html.replace(
+                f'href="{LINK_MARK}{target}', f'href="{urls.relative(a.path, other.path)}'
+            )
+        resolved.append(replace(a, html=html) if html != a.html else a)
+    return resolved, problems

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
 
-from . import articles, model, output, pages, search, sources, templates, urls
+from . import articles, model, output, pages, search, sources, templates, urls, vocabulary
 from .config import Config
 from .diagnostics import Diagnostic, error, has_errors
 
@@ -41,22 +41,36 @@ class _Clock:
         self.last = now
 
 
-def load_site(config: Config) -> tuple[model.Site, list[Diagnostic]]:
-    """Read and validate every article and assemble the model (no output)."""
-    diagnostics: list[Diagnostic] = []
-    loaded, marks = [], {}
+def load_site(config: Config, strict: bool = False) -> tuple[model.Site, list[Diagnostic]]:
+    """Read and validate every article and assemble the model (no output). `strict` adds the
+    curator's rules of `check`."""
+    name = articles.vocabulary_name(config)
+    tags, diagnostics = vocabulary.load(config.content, name)
+    loaded, marks, found = [], {}, set()
     for path in sources.find_articles(config.content):
         source, problems = sources.read(path, config.root)
         diagnostics += problems
         if source is None:
             continue
-        article, tag_marks, problems = articles.load(source, config)
+        found.add(source.name)
+        article, tag_marks, problems = articles.load(source, config, tags, strict)
         diagnostics += problems
         if article is not None and (config.drafts or not article.draft):
             loaded.append(article)
             marks.update(tag_marks)
-    site, problems = model.assemble(config, loaded, marks)
+    descriptions = {slug: info.description for slug, info in tags.tags.items()}
+    site, problems = model.assemble(config, loaded, marks, descriptions, frozenset(found))
     return site, diagnostics + problems
+
+
+def check(config: Config, paths: list[Path] | None = None) -> list[Diagnostic]:
+    """Every rule of the build plus the curator's, without writing; `paths` narrows the report
+    to those files (the whole archive is still read, for cross-file rules)."""
+    _, diagnostics = load_site(replace(config, drafts=True), strict=True)
+    if paths:
+        wanted = {p.resolve() for p in paths}
+        diagnostics = [d for d in diagnostics if (config.root / d.path).resolve() in wanted]
+    return diagnostics
 
 
 def build(config: Config) -> BuildResult:

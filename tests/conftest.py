@@ -20,7 +20,7 @@ from broadsheet.pipeline import build
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("BROADSHEET_CHROMIUM", "/usr/bin/chromium"))
 
 
 def make_repo(tmp: Path, content: Path | None = None, files: dict[str, str] | None = None) -> Path:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
+from conftest import REPO, build_repo, make_repo
 
 pytestmark = pytest.mark.e2e
 
@@ -81,3 +84,25 @@ def test_keyboard_focus_is_visible_and_skip_link_works(page, sample_site):
     assert box["y"] >= 0
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_build_with_base_path_served_under_archive(page, serve, tmp_path):
+    """As the Pages workflow builds it: --base-url with /archive/, served from that sub-path."""
+    root = make_repo(tmp_path)
+    shutil.copytree(REPO / "content", root / "content")
+    assert build_repo(root, base_url="https://example.github.io/archive/").ok
+    base = serve(root / "site", "archive")
+    page.goto(base + "index.html")
+    page.locator(".site-nav").get_by_role("link", name="Tags").click()
+    assert page.url == base + "tags/index.html"
+    canonical = page.locator("link[rel=canonical]").get_attribute("href")
+    assert canonical == "https://example.github.io/archive/tags/"
+    # GitHub Pages answers a missing URL at any depth with 404.html: its links still work
+    deep = root / "site/no/such/page"
+    deep.mkdir(parents=True)
+    shutil.copy(root / "site/404.html", deep / "index.html")
+    page.goto(base + "no/such/page/index.html")
+    assert page.locator("h1").inner_text() == "Page not found"
+    page.get_by_role("link", name="latest articles").click()
+    assert page.url == base + "index.html"
+    assert page.outside_requests == []
