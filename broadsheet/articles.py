@@ -111,8 +111,19 @@ def load(
     if has_errors(diagnostics):
         return None, {}, diagnostics
 
-    body = render(part.body, Path(source.name).parent.as_posix())
+    body = render(part.body, Path(source.name).parent.as_posix(), frozenset(config.allow_html))
     links = tuple((target, line + part.body_line - 1) for target, line in body.links)
+    for url, line in body.refused:
+        report = error if strict else warning
+        diagnostics.append(
+            report(
+                source.name,
+                line + part.body_line - 1 if line else 0,
+                0,
+                f"link to {shorten(url, 60)!r} is not allowed and was left as text",
+                "links may use http, https, mailto or a relative path",
+            )
+        )
     article = Article(
         source=source.name,
         slug=slug,

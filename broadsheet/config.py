@@ -33,6 +33,7 @@ class Config:
     templates_dir: str = "templates"
     static_dir: str = "static"
     output_dir: str = "site"
+    allow_html: tuple[str, ...] = ()  # raw HTML tags articles may use, from HARMLESS_TAGS
     drafts: bool = False  # set by --drafts, not by the file
 
     @property
@@ -63,6 +64,29 @@ class Config:
         return zoneinfo.ZoneInfo(self.timezone)
 
 
+# The only raw HTML tags a site may allow in articles: inline, no attributes but abbr's title.
+HARMLESS_TAGS = frozenset(
+    [
+        "sup",
+        "sub",
+        "abbr",
+        "kbd",
+        "mark",
+        "small",
+        "cite",
+        "q",
+        "s",
+        "u",
+        "b",
+        "i",
+        "br",
+        "dfn",
+        "var",
+        "samp",
+        "ins",
+        "del",
+    ]
+)
 _TEXT = ("title", "description", "language", "base_url", "timezone")
 _INT = ("per_page", "words_per_minute")
 _DIRS = ("content_dir", "templates_dir", "static_dir", "output_dir")
@@ -100,6 +124,20 @@ def _read(config: Config, path: Path) -> tuple[Config, list[Diagnostic]]:
         line, col = doc.where_key(key)
         if key not in known:
             diagnostics.append(warning(name, line, col, f"unknown setting {key!r}"))
+        elif key == "allow_html":
+            tags = value if isinstance(value, list) else []
+            bad = [t for t in tags if not isinstance(t, str) or t.lower() not in HARMLESS_TAGS]
+            if not isinstance(value, list) or bad:
+                diagnostics.append(
+                    error(
+                        name,
+                        line,
+                        col,
+                        f"allow_html may list only: {', '.join(sorted(HARMLESS_TAGS))}",
+                    )
+                )
+            else:
+                values[key] = tuple(sorted({t.lower() for t in tags}))
         elif not isinstance(value, str):
             diagnostics.append(error(name, line, col, f"{key} must be a single value"))
         elif key in _INT:

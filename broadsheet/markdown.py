@@ -1,18 +1,26 @@
 """Markdown to HTML, plain text and a first paragraph, with markdown-it-py.
 
 CommonMark plus tables, strikethrough, footnotes, heading anchors and smart typography.
-Raw HTML is off: an article's `<script>` is shown as text. markdown-it's link validation
-refuses `javascript:`, `vbscript:`, `file:` and non-image `data:` URLs.
+Articles come from strangers, so:
+- raw HTML is shown as text, unless the site allows a few harmless tags (`allow_html` in
+  broadsheet.yml), which are then let through by the nh3 sanitizer (ammonia), never by regexes;
+- links and images may only use http, https, mailto or relative URLs; anything else
+  (`javascript:`, `data:`, `vbscript:`, entity-encoded variants) is left as plain text and
+  reported, as an error by `check`;
+- the rendered HTML always passes through nh3 with an allow-list of what our Markdown makes,
+  as a second line of defence.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import posixpath
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
@@ -21,6 +29,59 @@ from mdit_py_plugins.footnote import footnote_plugin
 from .urls import slugify
 
 LINK_MARK = "broadsheet-article:"  # stands in for a link to another article until resolved
+SAFE_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
+
+# What our Markdown produces, and the attributes it uses; `allow_html` adds tags to this.
+MARKDOWN_TAGS = frozenset(
+    [
+        "p",
+        "br",
+        "hr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "em",
+        "strong",
+        "s",
+        "code",
+        "pre",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "img",
+        "sup",
+        "section",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+    ]
+)
+ATTRIBUTES = {
+    "a": {"href", "id", "class", "title"},
+    "img": {"src", "alt", "title"},
+    "h2": {"id"},
+    "h3": {"id"},
+    "li": {"id", "class"},
+    "ol": {"class", "start"},
+    "sup": {"class"},
+    "section": {"class"},
+    "hr": {"class"},
+    "th": {"style"},
+    "td": {"style"},
+    "code": {"class"},
+    "abbr": {"title"},
+}
+
+_refused: contextvars.ContextVar[list[str]] = contextvars.ContextVar("refused")
 
 
 @dataclass(frozen=True)
@@ -30,11 +91,24 @@ class Rendered:
     first_paragraph: str  # plain text
     words: int
     links: tuple[tuple[str, int], ...]  # (repository path of a linked .md file, body line)
+    refused: tuple[tuple[str, int], ...] = ()  # (URL not made into a link, body line)
+
+
+def validate_link(url: str) -> bool:
+    """Only http, https, mailto and relative URLs become links or images."""
+    match = _SCHEME.match(url.strip())
+    ok = match is None or match.group(1).lower() in SAFE_SCHEMES
+    if not ok and (refused := _refused.get(None)) is not None:
+        refused.append(url)
+    return ok
 
 
 @functools.cache
-def parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"typographer": True, "html": False})
+def parser(allow_html: frozenset[str] = frozenset()) -> MarkdownIt:
+    md = MarkdownIt(
+        "commonmark", {"typographer": True, "html": bool(allow_html), "xhtmlOut": False}
+    )
+    md.validateLink = validate_link
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin)
     md.use(anchors_plugin, min_level=2, max_level=3, slug_func=_anchor)
@@ -67,15 +141,45 @@ def _anchor(text: str) -> str:
     return slugify(text) or "section"
 
 
-def render(body: str, base: str | None = None) -> Rendered:
-    """Render `body`; `base` is the repository folder of its file, for links to articles."""
-    md = parser()
+def render(
+    body: str, base: str | None = None, allow_html: frozenset[str] = frozenset()
+) -> Rendered:
+    """Render `body`; `base` is the repository folder of its file, for links to articles;
+    `allow_html` names the raw HTML tags let through the sanitizer."""
+    md = parser(allow_html)
     env: dict = {"base": base}
-    tokens = md.parse(body, env)
-    html = md.renderer.render(tokens, md.options, env)
+    refused: list[str] = []
+    token = _refused.set(refused)
+    try:
+        tokens = md.parse(body, env)
+    finally:
+        _refused.reset(token)
+    html = sanitize(md.renderer.render(tokens, md.options, env), allow_html)
     text = plain_text(tokens)
     links = tuple(env.get("links", ()))
-    return Rendered(html, text, _first_paragraph(tokens), len(text.split()), links)
+    where = tuple((url, _line_of(body, url)) for url in dict.fromkeys(refused))
+    return Rendered(html, text, _first_paragraph(tokens), len(text.split()), links, where)
+
+
+def sanitize(html: str, allow_html: frozenset[str] = frozenset()) -> str:
+    return nh3.clean(
+        html,
+        tags=set(MARKDOWN_TAGS | allow_html),
+        attributes={tag: set(names) for tag, names in ATTRIBUTES.items()},
+        url_schemes={*SAFE_SCHEMES, LINK_MARK.rstrip(":")},
+        link_rel=None,
+        filter_style_properties={"text-align"},
+        strip_comments=True,
+    )
+
+
+def _line_of(body: str, url: str) -> int:
+    """The body line where a refused URL was written (best effort: it may have been encoded)."""
+    probe = url.split(":", 1)[0].lower()
+    for number, line in enumerate(body.split("\n"), 1):
+        if probe and probe in line.lower():
+            return number
+    return 0
 
 
 def plain_text(tokens: list[Token]) -> str:
@@ -90,7 +194,7 @@ def plain_text(tokens: list[Token]) -> str:
 def _inline_text(children: list[Token]) -> str:
     out = []
     for child in children:
-        if child.type in ("text", "code_inline", "html_inline"):
+        if child.type in ("text", "code_inline"):  # raw tags are markup, not words
             out.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             out.append(" ")

@@ -105,7 +105,19 @@ def build(config: Config) -> BuildResult:
     for article in site.articles:
         if article.photo:
             copies[article.photo_path] = article.photo.file
-    result.files_written = output.write_site(config.output, files, copies)
+    try:
+        result.files_written = output.write_site(config.output, files, copies)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        result.diagnostics.append(
+            error(
+                config.output_dir,
+                0,
+                0,
+                f"cannot write the site: {reason}",
+                "check the folder's permissions and free space",
+            )
+        )
     clock.lap("write")
     return result
 
