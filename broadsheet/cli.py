@@ -1,14 +1,15 @@
 """The command line: parse arguments, run a stage, print diagnostics, choose the exit status.
 
 `python build.py [build]` builds, `check [paths]` validates without writing, `new "Title"`
-starts an article. Exit status: 0 fine, 1 content errors (nothing written), 2 usage or
-configuration errors.
+starts an article, `serve` previews the site and rebuilds on save. Exit status: 0 fine,
+1 content errors (nothing written), 2 usage or configuration errors.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from . import newarticle
 from .diagnostics import Diagnostic, has_errors
 from .pipeline import build, check
 
-COMMANDS = ("build", "check", "new")
+COMMANDS = ("build", "check", "new", "serve")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,6 +41,15 @@ def main(argv: list[str] | None = None) -> int:
         return _check(config, args.paths, style)
     if args.command == "new":
         return newarticle.main(config, args.title, args.tags, args.date, args.force_slug)
+    if args.command == "serve":
+        from . import serve  # imports watchdog, which the other commands do not need
+
+        return serve.run(
+            config,
+            args.port,
+            lambda: config_module.load(args.root, **overrides),
+            lambda diagnostics: _report(diagnostics, style),
+        )
     return _build(config, style)
 
 
@@ -61,15 +71,24 @@ def _parser() -> argparse.ArgumentParser:
         prog="build.py", description="Build and check the Broadsheet archive."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
-    b = sub.add_parser("build", parents=[common], help="build content/ into site/ (default)")
-    b.add_argument(
+    site_options = argparse.ArgumentParser(add_help=False)
+    site_options.add_argument(
         "--drafts", action="store_true", default=None, help="include articles marked draft: true"
     )
-    b.add_argument(
+    site_options.add_argument(
         "--base-url",
         help="public URL or path of the site, e.g. /archive/ "
         "(for canonical links and the 404 page; links stay relative)",
     )
+    sub.add_parser(
+        "build", parents=[common, site_options], help="build content/ into site/ (default)"
+    )
+    s = sub.add_parser(
+        "serve",
+        parents=[common, site_options],
+        help="build, serve site/ on 127.0.0.1 and rebuild on every save",
+    )
+    s.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     c = sub.add_parser(
         "check", parents=[common], help="validate articles with the curator's rules, write nothing"
     )
@@ -83,7 +102,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(config: config_module.Config, style: str) -> int:
-    result = build(config)
+    # SIGTERM (CI cancelling a job) unwinds like Ctrl-C, so the output stage cleans up its
+    # temporary folder and site/ stays the previous build.
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        result = build(config)
+    except KeyboardInterrupt:
+        print(f"interrupted; {config.output_dir}/ left unchanged", file=sys.stderr)
+        return 130
     _report(result.diagnostics, style)
     if not result.ok:
         errors = sum(d.severity == "error" for d in result.diagnostics)
@@ -111,6 +137,10 @@ def _check(config: config_module.Config, paths: list[Path], style: str) -> int:
         file=sys.stderr,
     )
     return 1 if errors else 0
+
+
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _report(diagnostics: list[Diagnostic], style: str) -> None:

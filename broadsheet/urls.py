@@ -8,7 +8,7 @@ same `site/` works at a domain root, under a sub-path such as `/archive/`, and f
 
 from __future__ import annotations
 
-import posixpath
+import functools
 import re
 import unicodedata
 
@@ -66,10 +66,21 @@ def static(name: str) -> str:
 
 
 def relative(from_path: str, to_path: str) -> str:
-    """The link from the page at `from_path` to the file at `to_path` (both site-relative)."""
+    """The link from the page at `from_path` to the file at `to_path` (both site-relative,
+    normalised, without `..`). A page holds dozens of links, so this is kept cheap."""
     target, _, fragment = to_path.partition("#")
-    link = posixpath.relpath(target, posixpath.dirname(from_path) or ".")
+    link = _relative(from_path.rpartition("/")[0], target)
     return link + (f"#{fragment}" if fragment else "")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _relative(from_dir: str, target: str) -> str:
+    here = from_dir.split("/") if from_dir else []
+    there = target.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    return "../" * (len(here) - common) + "/".join(there[common:])
 
 
 def absolute(base_url: str, path: str) -> str:

@@ -40,6 +40,9 @@ def test_broken_article_exits_1_names_file_and_line_and_keeps_site(tmp_path):
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         "content/articles/broken.md:3:7: error: date '2021-02-30' is not a real date",
+        "content/articles/first-light.md:28: warning: link to 'javascript:alert(1)' is not "
+        "allowed and was left as text (hint: links may use http, https, mailto or a relative "
+        "path)",
         "content/articles/latin1.md:2:11: error: not valid UTF-8 (byte 0xe9) "
         "(hint: save the file as UTF-8)",
         "build failed: 2 errors; site/ left unchanged",

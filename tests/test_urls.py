@@ -47,3 +47,14 @@ def test_permalinks_include_the_year():
     assert urls.article(2019, "a-slug") == "2019/a-slug/index.html"
     assert urls.tag("x", 2) == "tags/x/page/2/index.html"
     assert urls.home(3) == "page/3/index.html"
+
+
+def test_relative_agrees_with_posixpath_relpath():
+    import posixpath
+
+    paths = ["index.html", "a/index.html", "a/b/index.html", "a/b/c.jpg", "a/c/index.html",
+             "b/index.html", "tags/x/page/2/index.html", "static/style.css", "a/bc/index.html"]
+    for frm in paths:
+        for to in paths:
+            expected = posixpath.relpath(to, posixpath.dirname(frm) or ".")
+            assert urls.relative(frm, to) == expected, (frm, to)

@@ -1,0 +1,306 @@
+"""`python build.py serve`: a live preview that rebuilds on save and never falls over.
+
+The preview builds into `site/` with the ordinary pipeline, which swaps a complete new tree in
+atomically, so a request always sees one whole build. The server adds two things that the
+published site never contains: a small script, injected into HTML responses, that listens on
+`/__broadsheet/events` (server-sent events) and reloads the page after each rebuild; and,
+while the last build failed, an overlay listing its diagnostics. Every rebuild is a full
+build for now (incremental builds are a separate piece of work).
+"""
+
+from __future__ import annotations
+
+import html
+import http.server
+import mimetypes
+import posixpath
+import re
+import shutil
+import signal
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+
+from .config import CONFIG_FILE, Config
+from .diagnostics import Diagnostic, has_errors
+from .pipeline import build
+from .watch import ChangeCollector, Watcher
+
+EVENTS = "/__broadsheet/events"
+LoadConfig = Callable[[], tuple[Config, list[Diagnostic]]]
+Report = Callable[[list[Diagnostic]], None]
+
+
+class Preview:
+    """What the request handlers need to know, shared with the rebuild loop: the current
+    config, the number of finished builds and the diagnostics of the last failed one."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.generation = 0
+        self.errors: list[Diagnostic] = []
+        self.stopping = False
+        self.changed = threading.Condition()
+
+    def finished(self, config: Config, errors: list[Diagnostic]) -> None:
+        with self.changed:
+            self.config, self.errors = config, errors
+            self.generation += 1
+            self.changed.notify_all()
+
+    def stop(self) -> None:
+        with self.changed:
+            self.stopping = True
+            self.changed.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> int:
+        """The generation once it differs from `seen`, or after `timeout` seconds."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.generation != seen or self.stopping, timeout)
+            return self.generation
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """Serves the built site below `config.base_path`, plus the reload event stream."""
+
+    preview: Preview  # set on the subclass made by `make_server`
+    server_version = "BroadsheetPreview"
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Request logs would drown the rebuild reports on the terminal."""
+
+    def do_HEAD(self) -> None:
+        self.do_GET(body=False)
+
+    def do_GET(self, body: bool = True) -> None:
+        url = urllib.parse.urlsplit(self.path)
+        path = urllib.parse.unquote(url.path)
+        if path == EVENTS:
+            return self._events(url.query)
+        base = self.preview.config.base_path
+        if path == base.rstrip("/") or (path == "/" and base != "/"):
+            return self._redirect(base)
+        if not path.startswith(base):
+            return self._not_found(body)
+        rel = posixpath.normpath(path[len(base) :] or ".")
+        if rel.startswith("..") or "\\" in rel or "\0" in rel:
+            return self._not_found(body)
+        output = self.preview.config.output
+        file = output / rel if rel != "." else output
+        if file.is_dir():
+            if not path.endswith("/"):
+                return self._redirect(path + "/")
+            file = file / "index.html"
+        if not file.is_file():
+            return self._not_found(body)
+        self._file(file, 200, body)
+
+    def _file(self, file: Path, status: int, body: bool) -> None:
+        try:
+            data = file.read_bytes()
+        except OSError:  # replaced by a rebuild between the check and the read
+            return self._send(404, "text/plain; charset=utf-8", b"not found\n", body)
+        kind = _content_type(file.name)
+        if kind.startswith("text/html"):
+            data = self._decorate(data)
+        self._send(status, kind, data, body)
+
+    def _not_found(self, body: bool) -> None:
+        page = self.preview.config.output / "404.html"
+        if page.is_file():
+            return self._file(page, 404, body)
+        self._send(404, "text/html; charset=utf-8", self._decorate(b"<p>Not found</p>"), body)
+
+    def _decorate(self, page: bytes) -> bytes:
+        """Inject the reload script (and the error overlay while a build is failing)."""
+        with self.preview.changed:
+            generation, errors = self.preview.generation, list(self.preview.errors)
+        extra = (overlay(errors) if errors else "") + reload_script(generation)
+        return inject(page, extra.encode("utf-8"))
+
+    def _events(self, query: str) -> None:
+        """Server-sent events: one `reload` event once the build generation moves on."""
+        seen = _int(urllib.parse.parse_qs(query).get("since", ["0"])[0])
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        try:
+            self.wfile.write(b"retry: 1000\n\n")
+            self.wfile.flush()
+            while True:
+                generation = self.preview.wait(seen, timeout=15)
+                if self.preview.stopping:
+                    return
+                message = b": keep-alive\n\n"
+                if generation != seen:
+                    message = f"event: reload\ndata: {generation}\n\n".encode()
+                    seen = generation
+                self.wfile.write(message)
+                self.wfile.flush()
+        except OSError:  # the page went away
+            return
+
+    def _redirect(self, target: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", target)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _send(self, status: int, kind: str, data: bytes, body: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if body:
+            self.wfile.write(data)
+
+
+class Server(http.server.ThreadingHTTPServer):
+    """Joins its request threads on close (no strays); quiet about clients that hang up."""
+
+    daemon_threads = False
+    block_on_close = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A browser closing a connection early is normal."""
+
+
+def make_server(preview: Preview, port: int) -> Server:
+    handler = type("PreviewHandler", (Handler,), {"preview": preview})
+    return Server(("127.0.0.1", port), handler)
+
+
+def reload_script(generation: int) -> str:
+    return (
+        "<script>(function(){var s=new EventSource("
+        f'"{EVENTS}?since={generation}");'
+        's.addEventListener("reload",function(){s.close();location.reload();});})();</script>\n'
+    )
+
+
+def overlay(errors: list[Diagnostic]) -> str:
+    """The build's diagnostics over the last good page, escaped: messages quote user text."""
+    items = "".join(f"<li>{html.escape(d.format())}</li>" for d in sorted(errors))
+    return (
+        '<div id="broadsheet-build-error" role="alert" style="position:fixed;inset:0 0 auto 0;'
+        "z-index:2147483647;max-height:80vh;overflow:auto;margin:0;padding:1em 1.5em;"
+        "background:#fff0f0;color:#600;border-bottom:3px solid #c00;font:14px/1.5 monospace;"
+        'white-space:pre-wrap"><strong>Build failed; showing the last good build.</strong>'
+        f"<ul>{items}</ul>Fix the file and save: the page reloads by itself.</div>\n"
+    )
+
+
+def inject(page: bytes, extra: bytes) -> bytes:
+    """`extra` just before the last `</body>` (or at the end of a page without one)."""
+    matches = list(re.finditer(rb"</body\s*>", page, re.IGNORECASE))
+    if not matches:
+        return page + extra
+    at = matches[-1].start()
+    return page[:at] + extra + page[at:]
+
+
+def run(config: Config, port: int, load_config: LoadConfig, report: Report) -> int:
+    """Serve and rebuild until SIGINT or SIGTERM; 2 when the port cannot be opened."""
+    preview = Preview(config)
+    try:
+        server = make_server(preview, port)
+    except OSError as exc:
+        print(
+            f"error: cannot serve on 127.0.0.1:{port} ({exc.strerror or exc}); "
+            f"is another preview running? Try --port {port + 1 if port else 8001}",
+            file=sys.stderr,
+        )
+        return 2
+    before = _scratch_folders(config)
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    collector = ChangeCollector(config)
+    thread = threading.Thread(target=server.serve_forever, name="preview-http")
+    try:
+        with Watcher(config, collector):
+            _rebuild(preview, config, report, "built")
+            thread.start()
+            url = f"http://127.0.0.1:{server.server_address[1]}{config.base_path}"
+            print(f"serving {url} (Ctrl-C to stop)", flush=True)
+            while (batch := collector.next_batch(stop)) is not None:
+                if CONFIG_FILE in batch:
+                    new, problems = load_config()
+                    if has_errors(problems):
+                        report(problems)
+                        preview.finished(preview.config, problems)
+                        print("rebuild failed: broadsheet.yml has errors", flush=True)
+                        continue
+                    config = new
+                _rebuild(preview, config, report, "rebuilt", sorted(batch))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for sig in previous:
+            signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+        stop.set()
+        preview.stop()
+        if thread.is_alive():
+            server.shutdown()
+        server.server_close()
+        for folder in _scratch_folders(config) - before:  # a build interrupted mid-clean-up
+            shutil.rmtree(folder, ignore_errors=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print("stopped", flush=True)
+    return 0
+
+
+def _rebuild(
+    preview: Preview, config: Config, report: Report, verb: str, changed: list[str] | None = None
+) -> None:
+    """One full build; the terminal and open pages learn how it went."""
+    start = time.perf_counter()
+    result = build(config)
+    seconds = time.perf_counter() - start
+    report(result.diagnostics)
+    errors = [d for d in result.diagnostics if d.severity == "error"]
+    preview.finished(config, errors)
+    what = ""
+    if changed:
+        what = f" after {', '.join(changed[:3])}" + (
+            f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+        )
+    if errors:
+        print(
+            f"rebuild failed{what}: {len(errors)} error{'s' * (len(errors) != 1)}; "
+            "serving the last good build",
+            flush=True,
+        )
+    else:
+        print(
+            f"{verb} in {seconds:.2f} s ({result.articles} articles, {result.pages} pages; "
+            f"full build){what}",
+            flush=True,
+        )
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM ends the preview the same way as Ctrl-C."""
+    raise KeyboardInterrupt
+
+
+def _scratch_folders(config: Config) -> set[Path]:
+    name = config.output.name
+    return set(config.output.parent.glob(f".{name}.new-*")) | set(
+        config.output.parent.glob(f".{name}.old-*")
+    )
+
+
+def _content_type(name: str) -> str:
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return kind + ("; charset=utf-8" if kind.startswith("text/") or kind.endswith("script") else "")
+
+
+def _int(text: str) -> int:
+    return int(text) if text.isdigit() else 0
+
