@@ -1,10 +1,98 @@
-"""Search index: placeholder until the chunked Lunr index lands (issue 3)."""
+"""Search files: the chunked lunr index, its manifest and the per-article result store.
+
+Everything under `search/` is a script that hands its data to one global callback
+(`__broadsheetSearch(name, data)`), because `fetch` of a JSON file fails from `file://` and a
+`<script src>` does not. `static/search.js` loads the manifest, then only the term chunks a
+query needs and the store entries of the results it shows.
+
+- `search/manifest.js`   lunr version, fields and boosts, document count, build id, and for each
+                         term chunk its first term and size (a term or prefix maps to chunks by
+                         binary search; sizes let the page skip prefixes too costly to expand)
+- `search/index/N.js`    term chunk N (see `search_index` for the encoding)
+- `search/doc/N.js`      display data and plain text of document N (for snippets)
+"""
 
 from __future__ import annotations
 
-from .model import Site
+import hashlib
+import json
+
+from . import search_index, urls
+from .lunr_text import LUNR_VERSION
+from .model import Article, Site
+from .search_index import FIELDS, Analyser, Doc
+from .templates import isodate, longdate
+
+CALLBACK = "__broadsheetSearch"
+_ANALYSER = Analyser()  # kept between builds in one process (watch mode, benchmark re-runs)
+
+
+def document(article: Article) -> Doc:
+    """The indexed text of an article, one string per field of `FIELDS`."""
+    return Doc(
+        (
+            article.title,
+            " ".join(t.name for t in article.tags),
+            " ".join(article.authors),
+            article.summary,
+            article.text,
+        )
+    )
+
+
+def store_entry(article: Article) -> dict:
+    """What a result shows: short keys, because the page downloads one per result shown."""
+    return {
+        "t": article.title,
+        "u": article.path,
+        "d": isodate(article.date, article.has_time),
+        "D": longdate(article.date),
+        "g": [[t.name, urls.tag(t.slug)] for t in article.tags],
+        "a": list(article.authors),
+        "s": article.summary,
+        "i": article.photo_path or "",
+        "x": article.text,
+    }
 
 
 def build_files(site: Site) -> dict[str, bytes]:
-    """Site path -> bytes of every search file (index chunks, display store)."""
-    return {}
+    """Site path -> bytes of every search file. Deterministic: same site, same bytes."""
+    articles = site.articles
+    return search_files([document(a) for a in articles], [store_entry(a) for a in articles])
+
+
+def search_files(
+    docs: list[Doc], entries: list[dict], chunk_bytes: int = search_index.CHUNK_BYTES
+) -> dict[str, bytes]:
+    """The search files of documents numbered 0..n-1 in this order, with their store entries."""
+    index = search_index.build(_ANALYSER.analyse_all(docs))
+    files: dict[str, bytes] = {}
+    firsts, sizes = [], []
+    for n, (first, text) in enumerate(search_index.chunks(index, chunk_bytes)):
+        files[f"search/index/{n}.js"] = _script(f"index/{n}", text)
+        firsts.append(first)
+        sizes.append(len(files[f"search/index/{n}.js"]))
+    for n, entry in enumerate(entries):
+        files[f"search/doc/{n}.js"] = _script(f"doc/{n}", _json(entry))
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name])
+    manifest = {
+        "version": LUNR_VERSION,
+        "id": digest.hexdigest()[:12],
+        "fields": [name for name, _ in FIELDS],
+        "boosts": [boost for _, boost in FIELDS],
+        "docs": index.documents,
+        "chunks": firsts,
+        "sizes": sizes,
+    }
+    files["search/manifest.js"] = _script("manifest", _json(manifest))
+    return files
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+
+
+def _script(name: str, data: str) -> bytes:
+    return f"{CALLBACK}({_json(name)},{data});\n".encode("ascii", "backslashreplace")
