@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             lambda: config_module.load(args.root, **overrides),
             lambda diagnostics: _report(diagnostics, style),
         )
-    return _build(config, style)
+    return _build(config, style, args.clean)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,8 +80,11 @@ def _parser() -> argparse.ArgumentParser:
         help="public URL or path of the site, e.g. /archive/ "
         "(for canonical links and the 404 page; links stay relative)",
     )
-    sub.add_parser(
+    b = sub.add_parser(
         "build", parents=[common, site_options], help="build content/ into site/ (default)"
+    )
+    b.add_argument(
+        "--clean", action="store_true", help="ignore the build cache and rebuild everything"
     )
     s = sub.add_parser(
         "serve",
@@ -101,12 +104,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _build(config: config_module.Config, style: str) -> int:
+def _build(config: config_module.Config, style: str, clean: bool = False) -> int:
     # SIGTERM (CI cancelling a job) unwinds like Ctrl-C, so the output stage cleans up its
     # temporary folder and site/ stays the previous build.
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        result = build(config)
+        result = build(config, clean=clean)
     except KeyboardInterrupt:
         print(f"interrupted; {config.output_dir}/ left unchanged", file=sys.stderr)
         return 130
@@ -120,9 +123,11 @@ def _build(config: config_module.Config, style: str) -> int:
         )
         return 1
     seconds = sum(result.timings.values())
+    unchanged = result.pages - result.pages_rendered
     print(
         f"built {result.articles} articles, {result.pages} pages "
-        f"({result.files_written} files) into {config.output_dir}/ in {seconds:.2f} s"
+        f"({result.pages_rendered} rendered, {unchanged} unchanged; "
+        f"{result.files_written} files written) into {config.output_dir}/ in {seconds:.2f} s"
     )
     return 0
 

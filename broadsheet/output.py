@@ -12,25 +12,45 @@ import ctypes
 import os
 import shutil
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 _RENAME_EXCHANGE = 2
 
 
-def write_site(output: Path, files: dict[str, bytes], copies: dict[str, Path]) -> int:
-    """Write `files` (site path -> bytes) and `copies` (site path -> source file) as the new
-    `output` folder; returns the number of files written."""
+def write_site(
+    output: Path,
+    files: dict[str, bytes],
+    copies: dict[str, Path],
+    keep: frozenset[str] = frozenset(),
+) -> int:
+    """Make `output` hold exactly: `files` (site path -> bytes), `copies` (site path -> source
+    file) and the files named in `keep`, taken unchanged from the current `output` (as hard
+    links, so an incremental build costs little). Returns the number of files written; when
+    nothing changed, nothing is written at all."""
+    if not files and not copies and output.is_dir() and _listing(output) == keep:
+        return 0
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+    made: set[Path] = {staging}
+
+    def place(rel: str) -> Path:
+        target = staging / _checked(rel)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.update(target.parents)
+        return target
+
     try:
+        for rel in sorted(keep):
+            source, target = output / _checked(rel), place(rel)
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copyfile(source, target)
         for rel, data in sorted(files.items()):
-            target = _inside(staging, rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            place(rel).write_bytes(data)
         for rel, source in sorted(copies.items()):
-            target = _inside(staging, rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            shutil.copyfile(source, place(rel))
         _swap(staging, output)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -39,12 +59,21 @@ def write_site(output: Path, files: dict[str, bytes], copies: dict[str, Path]) -
     return len(files) + len(copies)
 
 
-def _inside(folder: Path, rel: str) -> Path:
-    """`folder/rel`, refusing any path that would land outside `folder`."""
-    target = (folder / rel).resolve()
-    if not target.is_relative_to(folder.resolve()) or Path(rel).is_absolute():
+def _checked(rel: str) -> str:
+    """`rel` if it is a plain relative path; anything that could land outside is refused."""
+    parts = PurePosixPath(rel).parts
+    if not parts or rel.startswith(("/", "\\")) or ".." in parts or "\\" in rel or ":" in rel:
         raise ValueError(f"refusing to write outside the output folder: {rel!r}")
-    return target
+    return rel
+
+
+def _listing(folder: Path) -> frozenset[str]:
+    found = set()
+    for base, _, names in os.walk(folder):
+        prefix = os.path.relpath(base, folder)
+        for name in names:
+            found.add(name if prefix == "." else f"{prefix}/{name}")
+    return frozenset(found)
 
 
 def _swap(new: Path, output: Path) -> None:

@@ -15,11 +15,12 @@ Each page kind gets a documented context and nothing else (the renderer adds `si
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from . import urls
-from .model import Site
+from .model import Article, Site, Tag, Year
 
 
 @dataclass(frozen=True)
@@ -103,3 +104,63 @@ def plan(site: Site) -> list[Page]:
     pages.append(Page(urls.search(), "search.html"))
     pages.append(Page(urls.not_found(), "404.html"))
     return pages
+
+
+def fingerprint(page: Page, base: str, digests: Digests) -> str:
+    """A hash of everything rendering `page` reads: `base` (code, config, templates, static
+    assets) and the page's context. The page's own `article` and `year` count in full; other
+    articles count by what listings show of them (title, date, summary, tags, ...), and tags
+    and years named in a listing by name and count. Templates keep to that contract (a tag
+    page lists its articles through its pager); equal fingerprints then mean equal output,
+    which the incremental-build property test checks against clean builds."""
+    digest = hashlib.sha256(f"{base}\0{page.path}\0{page.template}".encode())
+    for key in sorted(page.context):
+        value = page.context[key]
+        digest.update(f"\0{key}=".encode())
+        if key == "article" and isinstance(value, Article):
+            digest.update(digests.full(value).encode())
+        elif key == "year" and isinstance(value, Year):
+            digest.update(digests.of(tuple((m.number, m.articles) for m in value.months)).encode())
+        else:
+            digest.update(digests.of(value).encode())
+    return digest.hexdigest()
+
+
+class Digests:
+    """Digests of context values, each computed once per build (a tag's digest is shared by
+    all its pages). `full` gives an article's complete digest, `listing` what lists show."""
+
+    def __init__(self, full: Callable[[Article], str]) -> None:
+        self.full = full
+        self._memo: dict[int, str] = {}
+
+    def listing(self, a: Article) -> str:
+        return self._memoized(a, lambda: repr((
+            a.path, a.title, a.date.isoformat(), a.has_time, a.summary, a.tags, a.authors,
+            a.photo_path, a.photo.alt if a.photo else "", a.reading_minutes,
+        )))
+
+    def of(self, value: object) -> str:
+        if isinstance(value, Article):
+            return self.listing(value)
+        if isinstance(value, Pager):
+            return f"pager {value.number} {value.count} {value.paths} " + self.of(value.items)
+        if isinstance(value, Tag):  # a tag page's own articles arrive through its pager
+            return f"tag {value.name}\0{value.slug}\0{value.description}\0{len(value.articles)}"
+        if isinstance(value, Year):  # a year page's own months count in `fingerprint`
+            return f"year {value.number} {value.count}"
+        if isinstance(value, tuple | list):
+            return self._hash("[" + ",".join(self.of(item) for item in value) + "]")
+        if value is None or isinstance(value, str | int):
+            return repr(value)
+        raise TypeError(f"no digest rule for {type(value).__name__}; add one in pages.py")
+
+    def _memoized(self, value: object, text: Callable[[], str]) -> str:
+        key = id(value)
+        if key not in self._memo:
+            self._memo[key] = self._hash(text())
+        return self._memo[key]
+
+    @staticmethod
+    def _hash(text: str) -> str:
+        return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()

@@ -6,16 +6,32 @@ reported an error. It returns a result for the command line to print.
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
+import multiprocessing
+import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
 
-from . import articles, model, output, pages, search, sources, templates, urls, vocabulary
+from . import (
+    articles,
+    cache,
+    model,
+    output,
+    pages,
+    search,
+    sources,
+    templates,
+    urls,
+    vocabulary,
+)
 from .config import Config
 from .diagnostics import Diagnostic, error, has_errors
+
+PARALLEL_FROM = 200  # below this many articles or pages, forking workers costs more than it saves
 
 
 @dataclass
@@ -23,6 +39,7 @@ class BuildResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     articles: int = 0
     pages: int = 0
+    pages_rendered: int = 0
     files_written: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -41,26 +58,127 @@ class _Clock:
         self.last = now
 
 
-def load_site(config: Config, strict: bool = False) -> tuple[model.Site, list[Diagnostic]]:
-    """Read and validate every article and assemble the model (no output). `strict` adds the
-    curator's rules of `check`."""
-    name = articles.vocabulary_name(config)
-    tags, diagnostics = vocabulary.load(config.content, name)
-    loaded, marks, found = [], {}, set()
+@dataclass(frozen=True)
+class Inputs:
+    """Every file a build reads, read once: the tag vocabulary, the articles' bytes with their
+    cache keys, and one digest of all inputs (engine code, config, vocabulary, articles,
+    photos, templates, static files) that tells a build with no change at all."""
+
+    vocabulary: vocabulary.Vocabulary
+    diagnostics: tuple[Diagnostic, ...]
+    sources: tuple[tuple[Path, str, bytes, str], ...]  # path, name, bytes, cache key
+    digest: str
+
+
+def read_inputs(config: Config) -> Inputs:
+    tags, problems = vocabulary.load(config.content, articles.vocabulary_name(config))
+    vocab_key = hashlib.sha256(repr(tags).encode()).hexdigest()
+    digest = hashlib.sha256(
+        f"{cache.code_digest()}{cache.config_digest(config)}{vocab_key}".encode()
+    )
+    found = []
     for path in sources.find_articles(config.content):
-        source, problems = sources.read(path, config.root)
-        diagnostics += problems
-        if source is None:
-            continue
-        found.add(source.name)
-        article, tag_marks, problems = articles.load(source, config, tags, strict)
+        name, data, trouble = sources.read_bytes(path, config.root)
+        problems += trouble
+        if data is not None:
+            key = hashlib.sha256(vocab_key.encode() + data).hexdigest()
+            found.append((path, name, data, key))
+            digest.update(f"{name}\0{key}\0".encode())
+    for folder in (config.content, config.templates, config.static):
+        for name, path in _files(folder, skip_suffix=".md").items():
+            digest.update(f"{folder.name}/{name}\0{cache.file_digest(path)}\0".encode())
+    return Inputs(tags, tuple(problems), tuple(found), digest.hexdigest())
+
+
+def load_site(
+    config: Config,
+    strict: bool = False,
+    store: cache.BuildCache | None = None,
+    inputs: Inputs | None = None,
+) -> tuple[model.Site, list[Diagnostic]]:
+    """Read and validate every article and assemble the model (no output). `strict` adds the
+    curator's rules of `check`. With a `store`, articles whose bytes are unchanged are taken
+    from it, the rest are parsed (in parallel when there are many) and stored."""
+    inputs = inputs or read_inputs(config)
+    tags, diagnostics = inputs.vocabulary, list(inputs.diagnostics)
+    results: dict[str, tuple] = {}
+    misses: list[tuple[Path, str, bytes, str]] = []
+    for path, source_name, data, key in inputs.sources:
+        entry = store.articles.get(source_name) if store else None
+        if entry and entry.key == key and entry.photo == _photo_state(entry.result[0], config):
+            results[source_name] = entry.result
+        else:
+            misses.append((path, source_name, data, key))
+    for (_, source_name, _, key), result in zip(
+        misses, _parse_all(misses, config, tags, strict), strict=True
+    ):
+        results[source_name] = result
+        if store is not None:
+            store.articles[source_name] = cache.ArticleEntry(
+                key, _photo_state(result[0], config), result
+            )
+    if store is not None:
+        for stale in set(store.articles) - set(results):
+            del store.articles[stale]
+
+    loaded, marks = [], {}
+    for source_name in sorted(results):
+        article, tag_marks, problems = results[source_name]
         diagnostics += problems
         if article is not None and (config.drafts or not article.draft):
             loaded.append(article)
             marks.update(tag_marks)
     descriptions = {slug: info.description for slug, info in tags.tags.items()}
-    site, problems = model.assemble(config, loaded, marks, descriptions, frozenset(found))
+    site, problems = model.assemble(config, loaded, marks, descriptions, frozenset(results))
     return site, diagnostics + problems
+
+
+def _photo_state(article: model.Article | None, config: Config) -> tuple[str, bool] | None:
+    """What an article's result depended on outside its own file: its photo's existence."""
+    if article is None or article.photo is None:
+        return None
+    return str(article.photo.file), article.photo.file.is_file()
+
+
+def _parse_one(path: Path, name: str, data: bytes, config, tags, strict) -> tuple:
+    source, problems = sources.decode(path, name, data)
+    if source is None:
+        return None, {}, problems
+    return articles.load(source, config, tags, strict)
+
+
+_WORK: tuple = ()  # what forked workers inherit: (config, vocabulary, strict) or render state
+
+
+def _parse_batch(batch: list[tuple[Path, str, bytes]]) -> list[tuple]:
+    config, tags, strict = _WORK
+    return [_parse_one(path, name, data, config, tags, strict) for path, name, data in batch]
+
+
+def _parse_all(misses: list, config: Config, tags, strict: bool) -> list[tuple]:
+    jobs = [(path, name, data) for path, name, data, _ in misses]
+    if len(jobs) < PARALLEL_FROM or not _can_fork():
+        return [_parse_one(*job, config, tags, strict) for job in jobs]
+    global _WORK
+    _WORK = (config, tags, strict)
+    try:
+        return _in_workers(_parse_batch, jobs)
+    finally:
+        _WORK = ()
+
+
+def _in_workers(function, jobs: list) -> list:
+    """Run `function` over batches of `jobs` in forked worker processes, results in order."""
+    workers = min(os.cpu_count() or 1, 8)
+    size = max(16, len(jobs) // (workers * 8))
+    batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        return [item for batch in pool.map(function, batches) for item in batch]
+
+
+def _can_fork() -> bool:
+    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
 def check(config: Config, paths: list[Path] | None = None) -> list[Diagnostic]:
@@ -73,10 +191,18 @@ def check(config: Config, paths: list[Path] | None = None) -> list[Diagnostic]:
     return diagnostics
 
 
-def build(config: Config) -> BuildResult:
+def build(config: Config, clean: bool = False) -> BuildResult:
+    """Build the site into `config.output`. Unless `clean`, the cache of the previous build
+    lets unchanged articles skip parsing and unchanged pages skip rendering and writing."""
     result = BuildResult()
     clock = _Clock(result.timings)
-    site, result.diagnostics = load_site(config)
+    inputs = read_inputs(config)
+    if not clean and (done := _unchanged(config, inputs.digest)):
+        result.articles, result.pages, result.diagnostics = done
+        clock.lap("load")
+        return result
+    store = cache.BuildCache() if clean else cache.load(config)
+    site, result.diagnostics = load_site(config, store=store, inputs=inputs)
     result.articles = len(site.articles)
     clock.lap("load")
     if not result.ok:
@@ -84,29 +210,74 @@ def build(config: Config) -> BuildResult:
 
     planned = pages.plan(site)
     static_files = _static_files(config.static)
-    hashes = {name: _digest(path) for name, path in static_files.items()}
+    static_digests = {name: cache.file_digest(path) for name, path in static_files.items()}
+    hashes = {name: digest[:10] for name, digest in static_digests.items()}
+    keys = {name: entry.key for name, entry in store.articles.items()}
+    digests = pages.Digests(lambda a: keys[a.source] + (_text_digest(a.html) if a.links else ""))
+    base = _base_digest(config, static_digests)
+    out = str(config.output) + os.sep
+    output_exists = os.path.isdir(out)
+    fingerprints = {page.path: pages.fingerprint(page, base, digests) for page in planned}
+    keep = {
+        page.path
+        for page in planned
+        if output_exists
+        and store.pages.get(page.path) == fingerprints[page.path]
+        and os.path.isfile(out + page.path)
+    }
+    to_render = [page for page in planned if page.path not in keep]
     env = templates.environment(jinja2.FileSystemLoader(config.templates))
-    files: dict[str, bytes] = {}
-    for page in planned:
-        try:
-            files[page.path] = templates.render(env, page, site, hashes).encode("utf-8")
-        except jinja2.TemplateError as exc:
-            problem = _template_error(config, page, exc)
-            if problem not in result.diagnostics:
-                result.diagnostics.append(problem)
-    result.pages = len(planned)
+    files, problems = _render_all(config, env, to_render, site, hashes)
+    result.diagnostics += problems
+    result.pages, result.pages_rendered = len(planned), len(files)
     clock.lap("render")
     if not result.ok:
         return result
-    files.update(search.build_files(site))
+
+    search_digest = _text_digest("\0".join(digests.full(a) + a.path for a in site.articles))
+    if (
+        output_exists
+        and store.search == search_digest
+        and all(os.path.isfile(out + name) for name in store.search_files)
+    ):
+        keep.update(store.search_files)
+    else:
+        search_files = search.build_files(site)
+        files.update(search_files)
+        store.search, store.search_files = search_digest, tuple(sorted(search_files))
     clock.lap("search")
 
-    copies = {urls.static(name): path for name, path in static_files.items()}
+    wanted = {urls.static(name): path for name, path in static_files.items()}
     for article in site.articles:
         if article.photo:
-            copies[article.photo_path] = article.photo.file
+            wanted[article.photo_path] = article.photo.file
+    copies, copy_digests = {}, {}
+    for rel, path in wanted.items():
+        digest = (
+            static_digests.get(rel.removeprefix("static/"))
+            if rel.startswith("static/")
+            else cache.file_digest(path)
+        )
+        copy_digests[rel] = digest
+        if output_exists and store.copies.get(rel) == digest and os.path.isfile(out + rel):
+            keep.add(rel)
+        else:
+            copies[rel] = path
+    if not files and not copies and keep == store.outputs:
+        clock.lap("write")  # nothing changed: leave site/ exactly as it is
+        cache.save_manifest(
+            config,
+            cache.Manifest(
+                inputs.digest,
+                store.outputs,
+                result.articles,
+                result.pages,
+                tuple(result.diagnostics),
+            ),
+        )
+        return result
     try:
-        result.files_written = output.write_site(config.output, files, copies)
+        result.files_written = output.write_site(config.output, files, copies, frozenset(keep))
     except OSError as exc:
         reason = exc.strerror or str(exc)
         result.diagnostics.append(
@@ -118,23 +289,100 @@ def build(config: Config) -> BuildResult:
                 "check the folder's permissions and free space",
             )
         )
+        return result
+    store.pages, store.copies = fingerprints, copy_digests
+    store.outputs = frozenset(keep) | files.keys() | copies.keys()
+    cache.save(config, store)
+    cache.save_manifest(
+        config,
+        cache.Manifest(
+            inputs.digest, store.outputs, result.articles, result.pages, tuple(result.diagnostics)
+        ),
+    )
     clock.lap("write")
     return result
 
 
+def _render_one(env, page: pages.Page, site, hashes, config) -> tuple[str, bytes | Diagnostic]:
+    try:
+        return page.path, templates.render(env, page, site, hashes).encode("utf-8")
+    except jinja2.TemplateError as exc:
+        return page.path, _template_error(config, page, exc)
+
+
+def _render_batch(batch: list[pages.Page]) -> list[tuple]:
+    env, site, hashes, config = _WORK
+    return [_render_one(env, page, site, hashes, config) for page in batch]
+
+
+def _render_all(config, env, planned, site, hashes) -> tuple[dict[str, bytes], list[Diagnostic]]:
+    global _WORK
+    if len(planned) < PARALLEL_FROM or not _can_fork():
+        rendered = [_render_one(env, page, site, hashes, config) for page in planned]
+    else:
+        _WORK = (env, site, hashes, config)
+        try:
+            rendered = _in_workers(_render_batch, planned)
+        finally:
+            _WORK = ()
+    files, problems = {}, []
+    for path, value in rendered:
+        if isinstance(value, Diagnostic):
+            if value not in problems:
+                problems.append(value)
+        else:
+            files[path] = value
+    return files, problems
+
+
+def _base_digest(config: Config, static_digests: dict[str, str]) -> str:
+    """Everything every page depends on: code, config, templates and static assets."""
+    digest = hashlib.sha256((cache.code_digest() + cache.config_digest(config)).encode())
+    if config.templates.is_dir():
+        for path in sorted(config.templates.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(config.templates).as_posix().encode())
+                digest.update(path.read_bytes())
+    digest.update(repr(sorted(static_digests.items())).encode())
+    return digest.hexdigest()
+
+
+def _text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _unchanged(config: Config, digest: str) -> tuple | None:
+    """The previous build's figures if its inputs were exactly these and its output is still
+    all there: then there is nothing to do."""
+    manifest = cache.load_manifest(config)
+    if manifest is None or manifest.inputs != digest:
+        return None
+    out = str(config.output) + os.sep
+    if not all(os.path.isfile(out + name) for name in manifest.outputs):
+        return None
+    return manifest.articles, manifest.pages, list(manifest.diagnostics)
+
+
 def _static_files(folder: Path) -> dict[str, Path]:
+    return _files(folder)
+
+
+def _files(folder: Path, skip_suffix: str = "") -> dict[str, Path]:
+    """Files below `folder` by relative name: hidden ones and links leading out are left out."""
     if not folder.is_dir():
         return {}
     root = folder.resolve()
-    return {
-        p.relative_to(folder).as_posix(): p
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and not p.name.startswith(".") and p.resolve().is_relative_to(root)
-    }
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    found = {}
+    for base, folders, names in os.walk(folder):
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        for name in sorted(names):
+            path = Path(base, name)
+            if name.startswith(".") or (skip_suffix and name.endswith(skip_suffix)):
+                continue
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                continue
+            found[path.relative_to(folder).as_posix()] = path
+    return dict(sorted(found.items()))
 
 
 def _template_error(config: Config, page: pages.Page, exc: jinja2.TemplateError) -> Diagnostic:

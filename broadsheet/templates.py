@@ -1,17 +1,21 @@
 """Render planned pages with Jinja2: strict undefined, autoescape, explicit context.
 
-Templates get the page's own context plus `site`, `page_path`, `url(target)` (a relative link
+Templates get the page's own context plus `site` (only `site.config`: everything else a page
+shows comes through its own context, which is what lets incremental builds know what a page
+depends on), `page_path`, `url(target)` (a relative link
 from this page to a model object or a site-relative path), `asset(name)` (a relative link to a
 static file with a content hash for cache busting) and `routes` (the `urls` module).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import jinja2
 
 from . import urls
+from .config import Config
 from .model import Site
 from .pages import Page
 
@@ -51,5 +55,17 @@ def render(env: jinja2.Environment, page: Page, site: Site, asset_hashes: dict[s
         return f"{link}?v={digest}" if digest else link
 
     return env.get_template(page.template).render(
-        **page.context, site=site, page_path=page.path, url=url, asset=asset, routes=urls
+        **page.context,
+        site=SiteView(site.config),
+        page_path=page.path,
+        url=url,
+        asset=asset,
+        routes=urls,
     )
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """What every template may read of the site."""
+
+    config: Config

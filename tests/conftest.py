@@ -38,10 +38,10 @@ def make_repo(tmp: Path, content: Path | None = None, files: dict[str, str] | No
     return tmp
 
 
-def build_repo(root: Path, **overrides):
+def build_repo(root: Path, clean: bool = False, **overrides):
     config, problems = config_module.load(root, **overrides)
     assert not problems, problems
-    return build(config)
+    return build(config, clean=clean)
 
 
 @pytest.fixture(scope="session")

@@ -199,13 +199,13 @@ def test_crash_while_writing_leaves_old_site_and_no_temp(tmp_path, monkeypatch):
         return real(self, data)
 
     monkeypatch.setattr(Path, "write_bytes", failing)
-    result = build_repo(root)
+    result = build_repo(root, clean=True)
     assert messages(result)[-1] == (
         "site: error: cannot write the site: No space left on device "
         "(hint: check the folder's permissions and free space)")
     monkeypatch.undo()
     assert {p: p.read_bytes() for p in (root / "site").rglob("*") if p.is_file()} == before
-    assert [p.name for p in root.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in root.iterdir() if p.name.startswith(".site")] == []
 
 
 def test_unwritable_output_location_is_a_clear_error(tmp_path, monkeypatch):
@@ -216,7 +216,7 @@ def test_unwritable_output_location_is_a_clear_error(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(output.tempfile, "mkdtemp", refuse)
-    result = build_repo(root)
+    result = build_repo(root, clean=True)
     assert messages(result)[-1].startswith("site: error: cannot write the site: Permission denied")
     assert (root / "site/index.html").is_file()
 

@@ -1,0 +1,165 @@
+"""Deterministic synthetic archives for benchmarks: our format, Hugo's and Pelican's.
+
+Articles are ~900 words of English-like prose drawn from a Zipf-distributed vocabulary, with
+headings, lists, block quotes, tags from a fixed set of 60 and dates spread over ten years, so
+that every tool gets the same text and the same amount of Markdown to parse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+COMMON = (
+    "the of and to in a is that for it as was with be by on not he this are or his from at "
+    "which but have an they you were her she there been one all we their has would when if "
+    "so what no more out up into do any time about its than them can only other new some "
+    "could these may then first also after years two like over such way even most made many "
+    "before must through back where much well down should because each just those people how "
+    "too little state good very make world still own see men work long get here between both "
+    "life being under never day same another know while last might us great old year off "
+    "come since against go came right used take three"
+).split()
+SYLLABLES = (
+    "ar ber can dor el fen gar hal in jor kel lan mor nor or pel quin ras sor tan ul ven wil "
+    "xan yor zel print press paper ink type page book read libr arch map city river rail "
+    "stone glass light star rain word line form graph scope meter ation ment ness ity ing ed "
+    "er ly ous ive al ic ure ance ence"
+).split()
+TAGS = [f"topic-{i:02d}" for i in range(60)]
+
+
+def vocabulary(size: int, rng: random.Random) -> list[str]:
+    words = set(COMMON)
+    while len(words) < size:
+        words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))))
+    rest = sorted(words - set(COMMON))
+    rng.shuffle(rest)
+    return COMMON + rest
+
+
+class Prose:
+    """Sentences with Zipf-distributed words (rank r has weight 1/r)."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.words = vocabulary(30_000, self.rng)
+        weights = [1 / (r + 1) for r in range(len(self.words))]
+        total = 0.0
+        self.cumulative = []
+        for w in weights:
+            total += w
+            self.cumulative.append(total)
+
+    def sentence(self) -> str:
+        n = self.rng.randint(8, 24)
+        picked = self.rng.choices(self.words, cum_weights=self.cumulative, k=n)
+        text = " ".join(picked)
+        return text[0].upper() + text[1:] + self.rng.choice([".", ".", ".", "?", "…"])
+
+    def paragraph(self) -> str:
+        return " ".join(self.sentence() for _ in range(self.rng.randint(3, 6)))
+
+    def body(self, words: int = 900) -> str:
+        parts: list[str] = []
+        count = 0
+        while count < words:
+            roll = self.rng.random()
+            if roll < 0.08:
+                block = "## " + self.sentence().rstrip(".?…")[:60]
+            elif roll < 0.14:
+                block = "\n".join("- " + self.sentence() for _ in range(3))
+            elif roll < 0.18:
+                block = "> “" + self.sentence() + "”"
+            else:
+                block = self.paragraph()
+            parts.append(block)
+            count += len(block.split())
+        return "\n\n".join(parts)
+
+
+def articles(n: int, seed: int = 1):
+    """Yield (index, slug, title, date, tags, body) for `n` articles, always the same."""
+    prose = Prose(seed)
+    rng = random.Random(seed + 1)
+    start = date(2015, 1, 1)
+    for i in range(n):
+        title = prose.sentence().rstrip(".?…")[:70]
+        day = start + timedelta(days=rng.randrange(3650))
+        tags = rng.sample(TAGS, rng.randint(1, 4))
+        yield i, f"article-{i:05d}", title, day, tags, prose.body()
+
+
+def write_ours(root: Path, n: int, seed: int = 1) -> None:
+    (root / "content").mkdir(parents=True, exist_ok=True)
+    (root / "broadsheet.yml").write_text('title: "Benchmark"\n')
+    for i, slug, title, day, tags, body in articles(n, seed):
+        folder = root / "content" / "articles" / str(day.year)
+        folder.mkdir(parents=True, exist_ok=True)
+        tag_list = ", ".join(tags)
+        (folder / f"{slug}.md").write_text(
+            f'---\ntitle: "{title}"\ndate: {day}\ntags: [{tag_list}]\n'
+            f'author: "Writer {i % 37}"\n---\n{body}\n', encoding="utf-8")
+
+
+HUGO_LAYOUTS = {
+    "_default/baseof.html": "<!doctype html><html><head><title>{{ .Title }}</title></head>"
+                            "<body>{{ block \"main\" . }}{{ end }}</body></html>",
+    "_default/single.html": "{{ define \"main\" }}<h1>{{ .Title }}</h1>{{ .Date }}"
+                            "{{ range .Params.tags }}<a href=\"{{ \"tags/\" | relURL }}"
+                            "{{ . | urlize }}/\">{{ . }}</a>{{ end }}{{ .Content }}"
+                            "{{ with .PrevInSection }}<a href=\"{{ .RelPermalink }}\">prev</a>"
+                            "{{ end }}{{ end }}",
+    "_default/list.html": "{{ define \"main\" }}<h1>{{ .Title }}</h1>{{ range "
+                          "(.Paginate .Pages).Pages }}<h2><a href=\"{{ .RelPermalink }}\">"
+                          "{{ .Title }}</a></h2>{{ .Summary }}{{ end }}{{ end }}",
+    "_default/terms.html": "{{ define \"main\" }}{{ range .Data.Terms }}<a href=\""
+                           "{{ .Page.RelPermalink }}\">{{ .Page.Title }}</a> {{ .Count }}"
+                           "{{ end }}{{ end }}",
+    "index.html": "{{ define \"main\" }}{{ range (.Paginate (where site.RegularPages "
+                  "\"Section\" \"posts\")).Pages }}<h2><a href=\"{{ .RelPermalink }}\">"
+                  "{{ .Title }}</a></h2>{{ .Summary }}{{ end }}{{ end }}",
+}
+
+
+def write_hugo(root: Path, n: int, seed: int = 1) -> None:
+    (root / "content" / "posts").mkdir(parents=True, exist_ok=True)
+    (root / "hugo.toml").write_text(
+        'baseURL = "https://example.org/"\ntitle = "Benchmark"\n'
+        "[pagination]\n  pagerSize = 10\n")
+    for name, text in HUGO_LAYOUTS.items():
+        path = root / "layouts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    for _, slug, title, day, tags, body in articles(n, seed):
+        (root / "content" / "posts" / f"{slug}.md").write_text(
+            f'---\ntitle: "{title}"\ndate: {day}\ntags: [{", ".join(tags)}]\n---\n{body}\n',
+            encoding="utf-8")
+
+
+def write_pelican(root: Path, n: int, seed: int = 1) -> None:
+    (root / "content").mkdir(parents=True, exist_ok=True)
+    (root / "pelicanconf.py").write_text(
+        'SITENAME = "Benchmark"\nSITEURL = ""\nPATH = "content"\nTIMEZONE = "UTC"\n'
+        'DEFAULT_LANG = "en"\nDEFAULT_PAGINATION = 10\nFEED_ALL_ATOM = None\n'
+        "CATEGORY_FEED_ATOM = None\nAUTHOR_FEED_ATOM = None\nAUTHOR_FEED_RSS = None\n")
+    for _, slug, title, day, tags, body in articles(n, seed):
+        (root / "content" / f"{slug}.md").write_text(
+            f"Title: {title}\nDate: {day}\nTags: {', '.join(tags)}\nSlug: {slug}\n\n{body}\n",
+            encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--format", choices=["ours", "hugo", "pelican"], default="ours")
+    args = parser.parse_args()
+    {"ours": write_ours, "hugo": write_hugo, "pelican": write_pelican}[args.format](
+        args.folder, args.articles)
+
+
+if __name__ == "__main__":
+    main()

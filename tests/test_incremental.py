@@ -1,0 +1,144 @@
+"""Incremental builds: after any sequence of edits, the output is byte-identical to a clean
+build's, a build with no change writes nothing, and a broken cache means a cold build."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from conftest import FIXTURES, build_repo, make_repo
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from broadsheet import cache
+
+TAGS = ["printing", "libraries", "maps", "São Paulo"]
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def clean_copy(root: Path, into: Path) -> Path:
+    shutil.copytree(root, into, ignore=shutil.ignore_patterns("site", cache.CACHE_DIR))
+    return into
+
+
+def article(n: int, title: str, tags: list[str], body: str, day: int = 1) -> str:
+    return (f'---\ntitle: "{title}"\ndate: 2021-03-{day:02d}\ntags: {tags!r}\n---\n'
+            f"{body}\n\nSee [the first](first-light.md).\n" if n else
+            f'---\ntitle: "{title}"\ndate: 2021-03-{day:02d}\ntags: {tags!r}\n---\n{body}\n')
+
+
+edit = st.one_of(
+    st.tuples(st.just("add"), st.integers(0, 9), st.sampled_from(TAGS), st.integers(1, 28)),
+    st.tuples(st.just("change"), st.integers(0, 9), st.text("abc xyz.", min_size=1, max_size=30)),
+    st.tuples(st.just("retag"), st.integers(0, 9), st.lists(st.sampled_from(TAGS), max_size=3,
+                                                          unique=True)),
+    st.tuples(st.just("delete"), st.integers(0, 9)),
+    st.tuples(st.just("rename"), st.integers(0, 9), st.integers(0, 9)),
+    st.tuples(st.just("template"), st.sampled_from(["article.html", "_macros.html", "base.html"])),
+    st.tuples(st.just("config"), st.integers(1, 4)),
+    st.tuples(st.just("static"),),
+)
+
+
+def apply(root: Path, step: tuple) -> None:
+    folder = root / "content/articles"
+    existing = sorted(folder.glob("gen-*.md"))
+    kind = step[0]
+    if kind == "add":
+        _, n, tag, day = step
+        (folder / f"gen-{n}.md").write_text(article(n, f"Added {n}", [tag], "Fresh text.", day))
+    elif kind == "change" and existing:
+        path = existing[step[1] % len(existing)]
+        path.write_text(path.read_text() + "\n" + step[2] + "\n")
+    elif kind == "retag" and existing:
+        path = existing[step[1] % len(existing)]
+        text = path.read_text().split("\n")
+        text[3] = f"tags: {step[2]!r}"
+        path.write_text("\n".join(text))
+    elif kind == "delete" and existing:
+        existing[step[1] % len(existing)].unlink()
+    elif kind == "rename" and existing:
+        path = existing[step[1] % len(existing)]
+        target = folder / f"gen-{step[2]}.md"
+        if not target.exists():
+            path.rename(target)
+    elif kind == "template":
+        path = root / "templates" / step[1]
+        path.write_text(path.read_text().replace("</", "<!-- edited -->\n</", 1))
+    elif kind == "config":
+        (root / "broadsheet.yml").write_text(f'title: "Gazette"\nper_page: {step[1]}\n')
+    elif kind == "static":
+        with (root / "static/style.css").open("a") as handle:
+            handle.write("\n/* edited */\n")
+
+
+@settings(max_examples=int(os.environ.get("BROADSHEET_EXAMPLES", "12")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(steps=st.lists(edit, min_size=2, max_size=5))
+def test_incremental_equals_clean(tmp_path_factory, steps):
+    root = make_repo(tmp_path_factory.mktemp("inc"), FIXTURES / "site")
+    assert build_repo(root).ok
+    for step in steps:
+        apply(root, step)
+        incremental = build_repo(root)
+        reference = clean_copy(root, tmp_path_factory.mktemp("clean") / "repo")
+        cold = build_repo(reference)
+        assert incremental.ok == cold.ok, (step, incremental.diagnostics, cold.diagnostics)
+        if cold.ok:
+            assert tree(root / "site") == tree(reference / "site"), step
+
+
+def test_no_change_rebuild_writes_nothing(tmp_path):
+    root = make_repo(tmp_path, FIXTURES / "site")
+    first = build_repo(root)
+    assert first.files_written > 0
+    inode = (root / "site/index.html").stat().st_ino
+    second = build_repo(root)
+    assert (second.files_written, second.pages_rendered) == (0, 0)
+    assert (root / "site/index.html").stat().st_ino == inode  # not even swapped
+
+
+def test_one_edit_rerenders_only_what_shows_it(tmp_path):
+    root = make_repo(tmp_path, FIXTURES / "site")
+    assert build_repo(root).ok
+    path = root / "content/articles/third-way.md"
+    path.write_text(path.read_text() + "\nA new closing sentence.\n")
+    result = build_repo(root)
+    assert result.pages_rendered == 1  # its page; listings show only the unchanged summary
+    path.write_text(path.read_text().replace("The Third Way", "The Fourth Way"))
+    result = build_repo(root)
+    # its page, the neighbour that links to it, the front page, its tag page, its year
+    assert result.pages_rendered == 5
+
+
+def test_corrupt_or_stale_cache_means_cold_build(tmp_path):
+    root = make_repo(tmp_path, FIXTURES / "site")
+    assert build_repo(root).ok
+    expected = tree(root / "site")
+    location = root / cache.CACHE_DIR / "build.pickle"
+    for damage in (b"", b"garbage", location.read_bytes()[:100]):
+        location.write_bytes(damage)
+        shutil.rmtree(root / "site")
+        result = build_repo(root)
+        assert result.ok and result.pages_rendered == result.pages
+        assert tree(root / "site") == expected
+    # a cache from another engine version is ignored
+    for path in (location, location.parent / "manifest.pickle"):
+        path.write_bytes(path.read_bytes().replace(cache.code_digest().encode(), b"0" * 64, 1))
+    assert build_repo(root).pages_rendered == 14
+    assert tree(root / "site") == expected
+
+
+def test_no_change_fast_path_notices_a_deleted_output_file(tmp_path):
+    root = make_repo(tmp_path, FIXTURES / "site")
+    assert build_repo(root).ok
+    expected = tree(root / "site")
+    (root / "site/tags/printing/index.html").unlink()
+    result = build_repo(root)
+    assert result.pages_rendered == 1
+    assert tree(root / "site") == expected
