@@ -39,6 +39,7 @@ class BuildCache:
     search: str = ""  # digest of what the search index was built from
     search_files: tuple[str, ...] = ()
     outputs: frozenset[str] = frozenset()  # every file of the site the last build wrote
+    written: dict[str, str] = field(default_factory=dict)  # generated file -> digest of bytes
 
 
 @functools.cache
@@ -124,3 +125,19 @@ def load_manifest(config: Config) -> Manifest | None:
 
 def save_manifest(config: Config, manifest: Manifest) -> None:
     _write(location(config).parent / "manifest.pickle", manifest, config)
+
+
+def load_search(config: Config) -> dict:
+    """The search analysis kept by the last build (large, so only read when needed)."""
+    try:
+        with (location(config).parent / "search.pickle").open("rb") as handle:
+            header = pickle.load(handle)
+            value = pickle.load(handle)
+        ok = header == (FORMAT, code_digest(), config_digest(config))
+        return value if ok and isinstance(value, dict) else {}
+    except Exception:
+        return {}
+
+
+def save_search(config: Config, value: dict) -> None:
+    _write(location(config).parent / "search.pickle", value, config)

@@ -242,7 +242,10 @@ def build(config: Config, clean: bool = False) -> BuildResult:
     ):
         keep.update(store.search_files)
     else:
+        if not clean:
+            search.restore_analysis(cache.load_search(config))
         search_files = search.build_files(site)
+        cache.save_search(config, search.analysis())
         files.update(search_files)
         store.search, store.search_files = search_digest, tuple(sorted(search_files))
     clock.lap("search")
@@ -263,6 +266,15 @@ def build(config: Config, clean: bool = False) -> BuildResult:
             keep.add(rel)
         else:
             copies[rel] = path
+    written = {name: _bytes_digest(data) for name, data in files.items()}
+    for name, digest in written.items():  # same bytes as last time: keep the file as it is
+        if (
+            store.written.get(name) == digest
+            and name in store.outputs
+            and os.path.isfile(out + name)
+        ):
+            keep.add(name)
+            del files[name]
     if not files and not copies and keep == store.outputs:
         clock.lap("write")  # nothing changed: leave site/ exactly as it is
         cache.save_manifest(
@@ -292,6 +304,11 @@ def build(config: Config, clean: bool = False) -> BuildResult:
         return result
     store.pages, store.copies = fingerprints, copy_digests
     store.outputs = frozenset(keep) | files.keys() | copies.keys()
+    store.written = {
+        name: digest
+        for name, digest in {**store.written, **written}.items()
+        if name in store.outputs
+    }
     cache.save(config, store)
     cache.save_manifest(
         config,
@@ -345,6 +362,10 @@ def _base_digest(config: Config, static_digests: dict[str, str]) -> str:
                 digest.update(path.read_bytes())
     digest.update(repr(sorted(static_digests.items())).encode())
     return digest.hexdigest()
+
+
+def _bytes_digest(data: bytes) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
 
 
 def _text_digest(text: str) -> str:

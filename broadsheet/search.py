@@ -55,6 +55,17 @@ def store_entry(article: Article) -> dict:
     }
 
 
+def analysis() -> dict:
+    """The per-document analysis remembered from the last build, to keep across processes."""
+    return _ANALYSER._cache
+
+
+def restore_analysis(remembered: dict) -> None:
+    """Take back what `analysis()` gave, unless this process already has its own."""
+    if not _ANALYSER._cache and isinstance(remembered, dict):
+        _ANALYSER._cache = remembered
+
+
 def build_files(site: Site) -> dict[str, bytes]:
     """Site path -> bytes of every search file. Deterministic: same site, same bytes."""
     articles = site.articles
