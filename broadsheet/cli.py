@@ -109,7 +109,7 @@ def _build(config: config_module.Config, style: str, clean: bool = False) -> int
     # temporary folder and site/ stays the previous build.
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        result = build(config, clean=clean)
+        result = build(config, clean=clean, progress=_progress if sys.stderr.isatty() else None)
     except KeyboardInterrupt:
         print(f"interrupted; {config.output_dir}/ left unchanged", file=sys.stderr)
         return 130
@@ -142,6 +142,12 @@ def _check(config: config_module.Config, paths: list[Path], style: str) -> int:
         file=sys.stderr,
     )
     return 1 if errors else 0
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    """A counter on the terminal during long builds, erased when the stage ends."""
+    end = "\r\033[K" if done >= total else ""
+    print(f"\r{stage}: {done:,}/{total:,}{end}", end="", file=sys.stderr, flush=True)
 
 
 def _terminate(signum, frame) -> None:

@@ -11,6 +11,7 @@ import hashlib
 import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from . import (
 from .config import Config
 from .diagnostics import Diagnostic, error, has_errors
 
+Progress = Callable[[str, int, int], None]  # stage, done, total: for a display on a terminal
 PARALLEL_FROM = 200  # below this many articles or pages, forking workers costs more than it saves
 
 
@@ -95,6 +97,7 @@ def load_site(
     strict: bool = False,
     store: cache.BuildCache | None = None,
     inputs: Inputs | None = None,
+    progress: Progress | None = None,
 ) -> tuple[model.Site, list[Diagnostic]]:
     """Read and validate every article and assemble the model (no output). `strict` adds the
     curator's rules of `check`. With a `store`, articles whose bytes are unchanged are taken
@@ -110,7 +113,7 @@ def load_site(
         else:
             misses.append((path, source_name, data, key))
     for (_, source_name, _, key), result in zip(
-        misses, _parse_all(misses, config, tags, strict), strict=True
+        misses, _parse_all(misses, config, tags, strict, progress), strict=True
     ):
         results[source_name] = result
         if store is not None:
@@ -155,26 +158,33 @@ def _parse_batch(batch: list[tuple[Path, str, bytes]]) -> list[tuple]:
     return [_parse_one(path, name, data, config, tags, strict) for path, name, data in batch]
 
 
-def _parse_all(misses: list, config: Config, tags, strict: bool) -> list[tuple]:
+def _parse_all(
+    misses: list, config: Config, tags, strict: bool, progress: Progress | None = None
+) -> list[tuple]:
     jobs = [(path, name, data) for path, name, data, _ in misses]
     if len(jobs) < PARALLEL_FROM or not _can_fork():
         return [_parse_one(*job, config, tags, strict) for job in jobs]
     global _WORK
     _WORK = (config, tags, strict)
     try:
-        return _in_workers(_parse_batch, jobs)
+        return _in_workers(_parse_batch, jobs, progress, "parsing articles")
     finally:
         _WORK = ()
 
 
-def _in_workers(function, jobs: list) -> list:
+def _in_workers(function, jobs: list, progress: Progress | None = None, label: str = "") -> list:
     """Run `function` over batches of `jobs` in forked worker processes, results in order."""
     workers = min(os.cpu_count() or 1, 8)
     size = max(16, len(jobs) // (workers * 8))
     batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        return [item for batch in pool.map(function, batches) for item in batch]
+        results: list = []
+        for batch in pool.map(function, batches):
+            results += batch
+            if progress:
+                progress(label, len(results), len(jobs))
+        return results
 
 
 def _can_fork() -> bool:
@@ -191,7 +201,7 @@ def check(config: Config, paths: list[Path] | None = None) -> list[Diagnostic]:
     return diagnostics
 
 
-def build(config: Config, clean: bool = False) -> BuildResult:
+def build(config: Config, clean: bool = False, progress: Progress | None = None) -> BuildResult:
     """Build the site into `config.output`. Unless `clean`, the cache of the previous build
     lets unchanged articles skip parsing and unchanged pages skip rendering and writing."""
     result = BuildResult()
@@ -202,7 +212,7 @@ def build(config: Config, clean: bool = False) -> BuildResult:
         clock.lap("load")
         return result
     store = cache.BuildCache() if clean else cache.load(config)
-    site, result.diagnostics = load_site(config, store=store, inputs=inputs)
+    site, result.diagnostics = load_site(config, store=store, inputs=inputs, progress=progress)
     result.articles = len(site.articles)
     clock.lap("load")
     if not result.ok:
@@ -227,7 +237,7 @@ def build(config: Config, clean: bool = False) -> BuildResult:
     }
     to_render = [page for page in planned if page.path not in keep]
     env = templates.environment(jinja2.FileSystemLoader(config.templates))
-    files, problems = _render_all(config, env, to_render, site, hashes)
+    files, problems = _render_all(config, env, to_render, site, hashes, progress)
     result.diagnostics += problems
     result.pages, result.pages_rendered = len(planned), len(files)
     clock.lap("render")
@@ -332,14 +342,16 @@ def _render_batch(batch: list[pages.Page]) -> list[tuple]:
     return [_render_one(env, page, site, hashes, config) for page in batch]
 
 
-def _render_all(config, env, planned, site, hashes) -> tuple[dict[str, bytes], list[Diagnostic]]:
+def _render_all(
+    config, env, planned, site, hashes, progress: Progress | None = None
+) -> tuple[dict[str, bytes], list[Diagnostic]]:
     global _WORK
     if len(planned) < PARALLEL_FROM or not _can_fork():
         rendered = [_render_one(env, page, site, hashes, config) for page in planned]
     else:
         _WORK = (env, site, hashes, config)
         try:
-            rendered = _in_workers(_render_batch, planned)
+            rendered = _in_workers(_render_batch, planned, progress, "rendering pages")
         finally:
             _WORK = ()
     files, problems = {}, []

@@ -67,7 +67,8 @@ def test_pages_workflow_deploys_with_least_privilege():
     build, deploy = wf["jobs"]["build"], wf["jobs"]["deploy"]
     assert "permissions" not in build  # read-only from the top level
     assert uses(build) == ["actions/checkout", "actions/setup-python",
-                           "actions/configure-pages", "actions/upload-pages-artifact"]
+                           "actions/configure-pages", "actions/cache",
+                           "actions/upload-pages-artifact"]
     assert steps(build)[1]["with"]["cache"] == "pip"
     assert deploy["needs"] == "build"
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
@@ -97,3 +98,13 @@ def test_check_workflow_runs_check_tests_build_and_uploads_a_preview():
     upload = next(s for s in steps(job) if "upload-artifact" in s.get("uses", ""))
     assert upload["with"]["path"] == "site/"
     assert "${{ secrets" not in (WORKFLOWS / "check.yml").read_text()
+
+
+def test_pages_build_restores_and_saves_the_build_cache():
+    build = load("pages.yml")["jobs"]["build"]
+    names = [s.get("uses", "").split("@")[0] or s.get("run", "") for s in steps(build)]
+    cache_step = next(s for s in steps(build) if s.get("uses", "").startswith("actions/cache@"))
+    assert names.index("actions/cache") < next(i for i, n in enumerate(names) if "build.py" in n)
+    assert cache_step["with"]["path"].split() == [".broadsheet-cache", "site"]
+    assert "github.sha" in cache_step["with"]["key"]  # a new key each run, so it is saved
+    assert cache_step["with"]["restore-keys"].strip() in cache_step["with"]["key"]
