@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from . import curation
+from . import curation, images
 from .config import Config
 from .diagnostics import Diagnostic, error, has_errors, warning
 from .frontmatter import split, validate
@@ -71,8 +71,20 @@ def load(
                 error(source.name, *where, f"photo {meta.photo.src!r} links outside the repository")
             )
         else:
+            try:
+                probe = images.probe(file)
+            except images.ImageProblem as exc:
+                diagnostics.append(error(source.name, *where, f"photo {meta.photo.src!r} {exc}"))
+                return None, {}, diagnostics
             photo = LeadPhoto(
-                file, file.name, meta.photo.alt, meta.photo.caption, meta.photo.credit
+                file,
+                file.name,
+                meta.photo.alt,
+                meta.photo.caption,
+                meta.photo.credit,
+                probe.width,
+                probe.height,
+                probe.extension,
             )
             if not meta.photo.credit and not strict:  # strict: curation reports it
                 diagnostics.append(

@@ -27,7 +27,7 @@ FORMAT = 1
 @dataclass
 class ArticleEntry:
     key: str  # SHA-256 of the vocabulary and the file's bytes
-    photo: tuple[str, bool] | None  # (resolved photo path, existed) the result depended on
+    photo: tuple | None  # (photo path, its content digest or False) the result depended on
     result: tuple  # (Article | None, tag marks, diagnostics) as articles.load returned it
 
 

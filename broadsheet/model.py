@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from . import urls
+from . import images, urls
 from .config import Config
 from .diagnostics import Diagnostic, error
 from .frontmatter import Origin
@@ -27,10 +27,24 @@ class TagRef:
 @dataclass(frozen=True)
 class LeadPhoto:
     file: Path  # absolute source file
-    filename: str  # name of the copy beside the article page
+    filename: str  # name of the copy beside the article page (when not resized)
     alt: str
     caption: str
     credit: str
+    width: int = 0  # upright pixel size of the source; 0 for SVG
+    height: int = 0
+    extension: str = ""  # format of the resized copies besides WebP; "" = used as it is
+
+    def variants(self) -> tuple[tuple[str, int, str], ...]:
+        """(file name, width, extension) of every resized copy, WebP first."""
+        if not self.extension:
+            return ()
+        stem = Path(self.filename).stem
+        return tuple(
+            (f"{stem}-{w}.{ext}", w, ext)
+            for ext in ("webp", self.extension)
+            for w in images.widths(self.width)
+        )
 
 
 @dataclass(frozen=True)
@@ -64,7 +78,31 @@ class Article:
 
     @property
     def photo_path(self) -> str | None:
-        return urls.article_asset(self.year, self.slug, self.photo.filename) if self.photo else None
+        """The photo readers' browsers fall back to: the largest copy in its own format."""
+        if not self.photo:
+            return None
+        variants = [v for v in self.photo.variants() if v[2] == self.photo.extension]
+        name = variants[-1][0] if variants else self.photo.filename
+        return urls.article_asset(self.year, self.slug, name)
+
+    def photo_sources(self, extension: str, limit: int = 10**6) -> tuple[tuple[str, int], ...]:
+        """(site path, width) of the copies in `extension` ("webp" or the photo's own format)
+        up to `limit` pixels wide (the smallest always), for `srcset`."""
+        if not self.photo:
+            return ()
+        smallest = images.widths(self.photo.width)[0] if self.photo.extension else 0
+        return tuple(
+            (urls.article_asset(self.year, self.slug, name), w)
+            for name, w, ext in self.photo.variants()
+            if ext == extension and w <= max(limit, smallest)
+        )
+
+    def photo_files(self) -> dict[str, tuple[str, int, str]]:
+        """Site path -> (file name, width, extension) of every photo file this article needs."""
+        if not self.photo:
+            return {}
+        variants = self.photo.variants() or ((self.photo.filename, 0, ""),)
+        return {urls.article_asset(self.year, self.slug, v[0]): v for v in variants}
 
     @property
     def sort_key(self) -> tuple:

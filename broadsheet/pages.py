@@ -135,10 +135,23 @@ class Digests:
         self._memo: dict[int, str] = {}
 
     def listing(self, a: Article) -> str:
-        return self._memoized(a, lambda: repr((
-            a.path, a.title, a.date.isoformat(), a.has_time, a.summary, a.tags, a.authors,
-            a.photo_path, a.photo.alt if a.photo else "", a.reading_minutes,
-        )))
+        return self._memoized(
+            a,
+            lambda: repr(
+                (
+                    a.path,
+                    a.title,
+                    a.date.isoformat(),
+                    a.has_time,
+                    a.summary,
+                    a.tags,
+                    a.authors,
+                    a.photo_path,
+                    a.photo and (a.photo.alt, a.photo.width, a.photo.height, a.photo.extension),
+                    a.reading_minutes,
+                )
+            ),
+        )
 
     def of(self, value: object) -> str:
         if isinstance(value, Article):

@@ -20,6 +20,7 @@ import jinja2
 from . import (
     articles,
     cache,
+    images,
     model,
     output,
     pages,
@@ -136,11 +137,13 @@ def load_site(
     return site, diagnostics + problems
 
 
-def _photo_state(article: model.Article | None, config: Config) -> tuple[str, bool] | None:
-    """What an article's result depended on outside its own file: its photo's existence."""
+def _photo_state(article: model.Article | None, config: Config) -> tuple | None:
+    """What an article's result depended on outside its own file: its photo (existence and
+    content, which gives its size)."""
     if article is None or article.photo is None:
         return None
-    return str(article.photo.file), article.photo.file.is_file()
+    file = article.photo.file
+    return str(file), file.is_file() and cache.file_digest(file)
 
 
 def _parse_one(path: Path, name: str, data: bytes, config, tags, strict) -> tuple:
@@ -261,9 +264,11 @@ def build(config: Config, clean: bool = False, progress: Progress | None = None)
     clock.lap("search")
 
     wanted = {urls.static(name): path for name, path in static_files.items()}
+    image_cache = config.root / cache.CACHE_DIR / "images"
     for article in site.articles:
-        if article.photo:
-            wanted[article.photo_path] = article.photo.file
+        for rel, (_, width, extension) in article.photo_files().items():
+            source = article.photo.file
+            wanted[rel] = images.variant(source, width, extension, image_cache) if width else source
     copies, copy_digests = {}, {}
     for rel, path in wanted.items():
         digest = (

@@ -14,12 +14,15 @@ as integers in units of 0.001.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
-import json
 import math
-from array import array
 from collections import Counter
 from dataclasses import dataclass
+from itertools import chain, count
+from json.encoder import encode_basestring_ascii
+
+import numpy as np
 
 from .lunr_text import Pipeline
 
@@ -76,14 +79,30 @@ class Analyser:
         return tuple(result)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Index:
-    """Terms (in JavaScript's sort order) with their global index and per-field postings."""
+    """Terms in JavaScript's sort order with their lunr term index, and every posting grouped by
+    (term, field) in that order: group `g = position * len(FIELDS) + field` holds postings
+    `start[g]:start[g + 1]` of `docs` (ascending) and `weights` (units of 0.001). Arrays, not
+    per-term lists, because an archive has millions of postings."""
 
     terms: tuple[str, ...]
     term_index: dict[str, int]
-    postings: dict[str, list[array | None]]  # term -> per field: doc, weight, doc, weight...
+    start: np.ndarray
+    docs: np.ndarray
+    weights: np.ndarray
     documents: int
+
+    def postings(self, term: str) -> list[list[int] | None]:
+        """Per field, `[doc, weight, doc, weight, ...]` or None: the postings of one term."""
+        position = bisect.bisect_left(self.terms, js_sort_key(term), key=js_sort_key)
+        assert self.terms[position] == term, term
+        out: list[list[int] | None] = []
+        for g in range(position * len(FIELDS), (position + 1) * len(FIELDS)):
+            a, b = self.start[g], self.start[g + 1]
+            flat = np.stack([self.docs[a:b], self.weights[a:b]], axis=1).ravel()
+            out.append(flat.tolist() if b > a else None)
+        return out
 
 
 def js_sort_key(term: str) -> bytes:
@@ -91,64 +110,105 @@ def js_sort_key(term: str) -> bytes:
     return term.encode("utf-16-be", "surrogatepass")
 
 
-def js_round(x: float) -> int:
-    """Math.round: halves go up (Python's round() goes to even)."""
-    r = math.floor(x)
-    return r + 1 if x - r >= 0.5 else r
+def js_round(x):
+    """Math.round of a float or an array: halves go up (Python's round() and numpy's go to even).
+    Exact: `x - floor(x)` has no rounding error, unlike `floor(x + 0.5)` (0.49999999999999994)."""
+    r = np.floor(x)
+    return (r + (x - r >= 0.5)).astype(np.int64)
 
 
 def build(analysed: list[Analysed]) -> Index:
-    """The index `lunr.Builder` makes of these documents, added in this order with refs 0..n-1."""
-    nfields = len(FIELDS)
-    term_index: dict[str, int] = {}
-    df: Counter[str] = Counter()
-    length_sum = [0] * nfields
-    for doc in analysed:
-        for f, (terms, _, length) in enumerate(doc):
-            length_sum[f] += length
-            for t in terms:
-                if t not in term_index:
-                    term_index[t] = len(term_index)
-            df.update(terms)
-    n = len(analysed)
-    average = [length_sum[f] / n if n else 0.0 for f in range(nfields)]
-    idf = {t: math.log(1 + abs((n - d + 0.5) / (d + 0.5))) for t, d in df.items()}
+    """The index `lunr.Builder` makes of these documents, added in this order with refs 0..n-1.
+    Each posting's weight is computed with the same float64 operations in the same order as
+    lunr.js (and as a per-posting loop would), so the rounded weights are identical."""
+    nfields, n = len(FIELDS), len(analysed)
+    fields = [field for doc in analysed for field in doc]  # (doc, field) pairs, doc-major
+    words = list(chain.from_iterable(terms for terms, _, _ in fields))
+    term_index = dict(zip(dict.fromkeys(words), count()))  # lunr numbers terms as first seen
+    ids = np.fromiter(map(term_index.__getitem__, words), np.int64, len(words))
+    tf = np.fromiter(chain.from_iterable(c for _, c, _ in fields), np.int64, len(words))
+    per_pair = np.fromiter((len(terms) for terms, _, _ in fields), np.int64, len(fields))
+    pair = np.repeat(np.arange(len(fields)), per_pair)  # posting -> doc * nfields + field
+    doc, field = np.divmod(pair, nfields)
 
-    postings: dict[str, list[array | None]] = {t: [None] * nfields for t in term_index}
-    for ref, doc in enumerate(analysed):
-        for f, (terms, counts, length) in enumerate(doc):
-            if not terms:
-                continue
-            boost = FIELDS[f][1]
-            norm = K1 * (1 - B + B * (length / average[f]))
-            for t, tf in zip(terms, counts, strict=True):
-                score = idf[t] * ((K1 + 1) * tf) / (norm + tf)
-                score *= boost
-                lists = postings[t]
-                entry = lists[f]
-                if entry is None:
-                    entry = lists[f] = array("l")
-                entry.append(ref)
-                entry.append(js_round(score * 1000))
+    lengths = np.fromiter((length for _, _, length in fields), np.int64, len(fields))
+    lengths = lengths.reshape(n, nfields)
+    average = np.array([int(s) / n if n else 0.0 for s in lengths.sum(axis=0)])
+    with np.errstate(divide="ignore", invalid="ignore"):  # a field empty in every document
+        norm = K1 * (1 - B + B * (lengths / average))
+    df = np.bincount(ids, minlength=len(term_index))  # lunr.idf counts (document, field) pairs
+    x = 1 + np.abs((n - df + 0.5) / (df + 0.5))
+    idf = np.array([math.log(v) for v in x.tolist()])  # libm's log, as before: numpy's SIMD
+    # log may differ in the last bit
+    score = idf[ids] * ((K1 + 1) * tf) / (norm[doc, field] + tf)
+    score = score * np.array([boost for _, boost in FIELDS])[field]
+    weights = js_round(score * 1000)
+
     terms = tuple(sorted(term_index, key=js_sort_key))
-    return Index(terms, term_index, postings, n)
+    position = np.empty(len(terms), np.int64)
+    position[[term_index[t] for t in terms]] = np.arange(len(terms))
+    group = position[ids] * nfields + field
+    order = np.argsort(group, kind="stable")  # stable: documents stay ascending in a group
+    start = np.zeros(len(terms) * nfields + 1, np.int64)
+    np.cumsum(np.bincount(group, minlength=len(terms) * nfields), out=start[1:])
+    return Index(terms, term_index, start, doc[order], weights[order], n)
 
 
-def encode_term(term: str, index: Index) -> str:
-    parts = [json.dumps(term), str(index.term_index[term])]
-    for entry in index.postings[term]:
-        if entry is None:
-            parts.append("0")
-            continue
-        flat, previous = [], 0
-        for i in range(0, len(entry), 2):
-            flat.append(entry[i] - previous)
-            flat.append(entry[i + 1])
-            previous = entry[i]
-        parts.append("[" + ",".join(map(str, flat)) + "]")
-    while parts[-1] == "0":
-        parts.pop()
-    return "[" + ",".join(parts) + "]"
+_TRIPLES = np.array([list(b"%03d" % i) for i in range(1000)], np.uint8)  # 0 -> "000"
+
+
+def _ascii(values: np.ndarray, opens: np.ndarray, closes: np.ndarray, commas: np.ndarray):
+    """Non-negative integers as one text, each with an optional `[` before and `]` and `,`
+    after it, and where each one starts (plus the end). Formatting millions of numbers with
+    str() one by one took a third of the build; here three digits are one table look-up."""
+    width = np.ones(len(values), np.int64)
+    while (more := values >= 10 ** width).any():
+        width += more
+    digits = 3 * -(-int(width.max(initial=1)) // 3)
+    grid = np.empty((len(values), digits + 3), np.uint8)
+    grid[:, 0], grid[:, -2], grid[:, -1] = ord("["), ord("]"), ord(",")
+    rest = values
+    for column in range(digits, 0, -3):
+        rest, grid[:, column - 2 : column + 1] = np.divmod(rest, 1000)[0], _TRIPLES[rest % 1000]
+    keep = np.empty(grid.shape, bool)
+    keep[:, 0], keep[:, -2], keep[:, -1] = opens, closes, commas
+    keep[:, 1:-2] = np.arange(digits) >= (digits - width)[:, None]
+    at = np.zeros(len(values) + 1, np.int64)
+    np.cumsum(keep.sum(axis=1), out=at[1:])
+    return grid[keep].tobytes().decode("ascii"), at
+
+
+def _field_lists(index: Index) -> tuple[str, list[int]]:
+    """The field lists of every term as one text, and where each term's start (plus the end):
+    per field `0` or `[doc,weight,...]` (documents as deltas), separated by commas, the fields
+    after the last non-empty one left out. All numbers, so `_ascii` writes them in one go."""
+    nfields, sizes = len(FIELDS), np.diff(index.start)
+    empty = sizes == 0
+    last = nfields - 1 - np.argmax(~empty.reshape(-1, nfields)[:, ::-1], axis=1)
+    shown = (np.arange(nfields) <= last[:, None]).ravel()
+    tokens = np.zeros(len(sizes) + 1, np.int64)  # where each (term, field) group's numbers go
+    np.cumsum(np.where(empty, 1, 2 * sizes) * shown, out=tokens[1:])
+    first = index.start[:-1][~empty]  # first posting of each non-empty group
+    deltas = np.diff(index.docs, prepend=0)
+    deltas[first] = index.docs[first]
+    at = np.repeat(tokens[:-1] - 2 * index.start[:-1], sizes) + 2 * np.arange(len(deltas))
+    values = np.zeros(tokens[-1], np.int64)  # empty groups stay 0
+    values[at], values[at + 1] = deltas, index.weights
+    opens, closes, commas = (np.zeros(tokens[-1], bool) for _ in range(3))
+    opens[tokens[:-1][~empty]] = closes[tokens[1:][~empty] - 1] = True
+    commas[:] = True
+    commas[tokens[nfields::nfields] - 1] = False  # a term's last number
+    text, where = _ascii(values, opens, closes, commas)
+    return text, where[tokens[::nfields]].tolist()
+
+
+def term_texts(index: Index) -> list[str]:
+    """The chunk entry of every term, in order (see the module docstring for the encoding)."""
+    text, at = _field_lists(index)
+    return [
+        f"[{encode_basestring_ascii(term)},{index.term_index[term]},{text[at[i] : at[i + 1]]}]"
+        for i, term in enumerate(index.terms)
+    ]
 
 
 def chunks(index: Index, target: int = CHUNK_BYTES) -> list[tuple[str, str]]:
@@ -157,8 +217,7 @@ def chunks(index: Index, target: int = CHUNK_BYTES) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     current: list[str] = []
     size, first = 0, ""
-    for term in index.terms:
-        text = encode_term(term, index)
+    for term, text in zip(index.terms, term_texts(index), strict=True):
         if current and size + len(text) > target:
             out.append((first, "[" + ",".join(current) + "]"))
             current, size = [], 0

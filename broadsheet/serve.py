@@ -303,4 +303,3 @@ def _content_type(name: str) -> str:
 
 def _int(text: str) -> int:
     return int(text) if text.isdigit() else 0
-

@@ -49,6 +49,9 @@ def render(env: jinja2.Environment, page: Page, site: Site, asset_hashes: dict[s
         path = target if isinstance(target, str) else target.path
         return urls.relative(page.path, path)
 
+    def srcset(sources) -> str:
+        return ", ".join(f"{url(path)} {width}w" for path, width in sources)
+
     def asset(name: str) -> str:
         link = urls.relative(page.path, urls.static(name))
         digest = asset_hashes.get(name)
@@ -60,6 +63,7 @@ def render(env: jinja2.Environment, page: Page, site: Site, asset_hashes: dict[s
         page_path=page.path,
         url=url,
         asset=asset,
+        srcset=srcset,
         routes=urls,
     )
 

@@ -243,4 +243,4 @@ def test_killed_build_leaves_site_intact(tmp_path, signum):
     assert proc.returncode == 130
     assert "Traceback" not in err and "left unchanged" in err
     assert (root / "site/index.html").read_text() == "the old build"
-    assert [p.name for p in root.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in root.iterdir() if p.name.startswith(".site")] == []

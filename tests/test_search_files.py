@@ -73,7 +73,7 @@ def test_every_term_is_in_exactly_one_chunk_in_order():
         for term, number, *fields in entries:
             assert number == index.term_index[term]
             for f, flat in enumerate(fields):
-                postings = index.postings[term][f]
+                postings = index.postings(term)[f]
                 if not flat:
                     assert postings is None
                     continue

@@ -166,12 +166,12 @@ def test_index_weights_and_term_numbers_equal_lunr_js_builder():
     for term, posting in want["invertedIndex"]:
         assert posting["_index"] == index.term_index[term], term
         for f, name in enumerate(names):
-            mine = index.postings[term][f]
+            mine = index.postings(term)[f]
             assert sorted(map(int, posting[name])) == (list(mine[::2]) if mine else []), term
 
     vectors: dict[str, dict[int, float]] = {}
     for term in index.terms:
-        for f, entry in enumerate(index.postings[term]):
+        for f, entry in enumerate(index.postings(term)):
             for i in range(0, len(entry or ()), 2):
                 vectors.setdefault(f"{names[f]}/{entry[i]}", {})[index.term_index[term]] = (
                     entry[i + 1] / 1000
