@@ -7,7 +7,10 @@ across files: two articles with one permalink, two spellings of one tag slug.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, replace
+import functools
+import itertools
+import operator
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -152,6 +155,36 @@ class Site:
     articles: tuple[Article, ...]  # newest first
     tags: tuple[Tag, ...]  # by name
     years: tuple[Year, ...]  # newest first
+    related: dict[str, tuple[Article, ...]] = field(default_factory=dict)  # by article path
+
+
+def related_articles(articles: tuple[Article, ...], limit: int = 5) -> dict[str, tuple]:
+    """For each article, up to `limit` others sharing the most tags, the newest first among
+    equals. Each tag is a bit set over the articles (newest = bit 0), so "shares at least k
+    of my tags" is a union of intersections: fast at tens of thousands of articles."""
+    bits: dict[str, int] = {}
+    for number, article in enumerate(articles):
+        for tag in article.tags:
+            bits[tag.slug] = bits.get(tag.slug, 0) | (1 << number)
+    related = {}
+    for number, article in enumerate(articles):
+        masks = [bits[t.slug] for t in article.tags]
+        chosen: list[int] = []
+        taken = 1 << number
+        for shared in range(len(masks), 0, -1):
+            pool = 0
+            for group in itertools.combinations(masks, shared):
+                pool |= functools.reduce(operator.and_, group)
+            pool &= ~taken
+            while pool and len(chosen) < limit:
+                lowest = pool & -pool
+                chosen.append(lowest.bit_length() - 1)
+                pool ^= lowest
+                taken |= lowest
+            if len(chosen) == limit:
+                break
+        related[article.path] = tuple(articles[n] for n in chosen)
+    return related
 
 
 def assemble(
@@ -221,7 +254,8 @@ def assemble(
         Year(y, tuple(Month(m, tuple(arts)) for m, arts in sorted(months.items(), reverse=True)))
         for y, months in sorted(years.items(), reverse=True)
     )
-    return Site(config, tuple(ordered), tuple(tags), year_list), diagnostics
+    ordered = tuple(ordered)
+    return Site(config, ordered, tuple(tags), year_list, related_articles(ordered)), diagnostics
 
 
 def _resolve_links(

@@ -4,7 +4,7 @@ Each page kind gets a documented context and nothing else (the renderer adds `si
 `asset` and `page_path` to every page):
 
 - `index.html`   pager (of articles)
-- `article.html` article, previous (older), next (newer)
+- `article.html` article, previous (older), next (newer), related (up to five)
 - `tags.html`    tags
 - `tag.html`     tag, pager (of the tag's articles)
 - `archive.html` years
@@ -76,6 +76,7 @@ def plan(site: Site) -> list[Page]:
                     "article": article,
                     "previous": articles[i + 1] if i + 1 < len(articles) else None,
                     "next": articles[i - 1] if i > 0 else None,
+                    "related": site.related.get(article.path, ()),
                 },
             )
         )

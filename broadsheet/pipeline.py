@@ -20,11 +20,13 @@ import jinja2
 from . import (
     articles,
     cache,
+    feeds,
     images,
     model,
     output,
     pages,
     search,
+    sitemap,
     sources,
     templates,
     urls,
@@ -261,6 +263,8 @@ def build(config: Config, clean: bool = False, progress: Progress | None = None)
         cache.save_search(config, search.analysis())
         files.update(search_files)
         store.search, store.search_files = search_digest, tuple(sorted(search_files))
+    files.update(feeds.build_files(site))
+    files.update(sitemap.build_files(site, planned))
     clock.lap("search")
 
     wanted = {urls.static(name): path for name, path in static_files.items()}

@@ -31,6 +31,8 @@ def environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     )
     env.filters["longdate"] = longdate
     env.filters["isodate"] = isodate
+    env.filters["person"] = lambda name: {"@type": "Person", "name": name}
+    env.filters["dropnone"] = lambda mapping: {k: v for k, v in mapping.items() if v is not None}
     return env
 
 

@@ -61,6 +61,18 @@ def not_found() -> str:
     return "404.html"
 
 
+def feed(tag_slug: str | None = None) -> str:
+    return f"tags/{tag_slug}/feed.xml" if tag_slug else "feed.xml"
+
+
+def sitemap() -> str:
+    return "sitemap.xml"
+
+
+def robots() -> str:
+    return "robots.txt"
+
+
 def static(name: str) -> str:
     return f"static/{name}"
 

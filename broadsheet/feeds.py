@@ -1,0 +1,123 @@
+"""Atom feeds (RFC 4287): the newest articles of the archive, and of each tag.
+
+Built with ElementTree, so every value is escaped and the XML is well-formed whatever an
+article holds. Each entry carries the full article with its lead photo and credit; its
+`xml:base` is the article's own address, so the relative links inside the content resolve
+in feed readers. With `base_url` set, links and ids are absolute; without it, links are
+relative to the feed and ids are stable URNs.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import datetime
+
+from . import urls
+from .config import Config
+from .model import Article, Site, Tag
+
+ATOM = "http://www.w3.org/2005/Atom"
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+ENTRIES = 20
+
+ET.register_namespace("", ATOM)
+
+
+def site_feed(site: Site) -> tuple[str, str]:
+    return urls.feed(), site.config.title
+
+
+def tag_feed(site: Site, tag: Tag) -> tuple[str, str]:
+    return urls.feed(tag.slug), f"{site.config.title}: {tag.name}"
+
+
+def build_files(site: Site) -> dict[str, bytes]:
+    """Site path -> bytes of every feed."""
+    path, title = site_feed(site)
+    files = {path: atom(site.config, path, title, urls.home(), site.articles[:ENTRIES])}
+    for tag in site.tags:
+        path, title = tag_feed(site, tag)
+        files[path] = atom(site.config, path, title, tag.path, tag.articles[:ENTRIES])
+    return files
+
+
+def atom(config: Config, path: str, title: str, page: str, articles: tuple[Article, ...]) -> bytes:
+    def link(target: str) -> str:
+        return urls.absolute(config.base_url, target) if _absolute(config) else urls.relative(
+            path, target)
+
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    _text(feed, "id", _id(config, path))
+    _text(feed, "title", title)
+    _text(feed, "subtitle", config.description)
+    _text(feed, "updated", _stamp(max((_updated(a) for a in articles), default=None)))
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=link(path),
+                  type="application/atom+xml")
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=link(page), type="text/html")
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    _text(author, "name", config.title)
+    _text(feed, "generator", "Broadsheet")
+    for article in articles:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry", {XML_BASE: link(article.path)})
+        _text(entry, "id", _id(config, article.path))
+        _text(entry, "title", article.title)
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=link(article.path),
+                      type="text/html")
+        _text(entry, "published", _stamp(article.date))
+        _text(entry, "updated", _stamp(_updated(article)))
+        for name in article.authors or (config.title,):
+            _text(ET.SubElement(entry, f"{{{ATOM}}}author"), "name", name)
+        for tag in article.tags:
+            ET.SubElement(entry, f"{{{ATOM}}}category", term=tag.slug, label=tag.name)
+        _text(entry, "summary", article.summary)
+        content = _text(entry, "content", _content(article))
+        content.set("type", "html")
+    ET.indent(feed)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8") + b"\n"
+
+
+def _content(article: Article) -> str:
+    """The article body led by its photo, caption and credit (links relative to the article)."""
+    html = ""
+    if article.photo:
+        name = article.photo_path.rpartition("/")[2]
+        html = f'<figure><img src="{_attr(name)}" alt="{_attr(article.photo.alt)}">'
+        caption = article.photo.caption + (f" ({article.photo.credit})" if article.photo.credit
+                                           else "")
+        html += f"<figcaption>{_escape(caption.strip())}</figcaption></figure>\n"
+    if article.origin and article.origin.url:
+        html += (f'<p>First published in <a href="{_attr(article.origin.url)}">'
+                 f"{_escape(article.origin.name)}</a>.</p>\n")
+    return html + article.html
+
+
+def _updated(article: Article) -> datetime:
+    return max(article.date, article.updated) if article.updated else article.date
+
+
+def _stamp(value: datetime | None) -> str:
+    return value.isoformat() if value else "1970-01-01T00:00:00+00:00"
+
+
+def _absolute(config: Config) -> bool:
+    return config.base_url.startswith(("http://", "https://"))
+
+
+def _id(config: Config, path: str) -> str:
+    if _absolute(config):
+        return urls.absolute(config.base_url, path)
+    return "urn:broadsheet:" + path.removesuffix("index.html").rstrip("/")
+
+
+def _text(parent: ET.Element, name: str, text: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{ATOM}}}{name}")
+    element.text = text
+    return element
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(text: str) -> str:
+    return _escape(text).replace('"', "&quot;")

@@ -1,0 +1,240 @@
+"""What readers and publishers expect: feeds, sitemap, sharing metadata, related reading,
+responsive photos, print, accessibility and valid HTML."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import xml.etree.ElementTree as ET
+import zlib
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, build_repo, make_repo
+
+from broadsheet.model import Article, TagRef, related_articles
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+VNU = Path.home() / ".cache/broadsheet-tools/node_modules/vnu-jar/build/dist/vnu.jar"
+
+
+@pytest.fixture(scope="module")
+def fixture_site(tmp_path_factory) -> Path:
+    root = make_repo(tmp_path_factory.mktemp("pub"), FIXTURES / "site")
+    assert build_repo(root).ok
+    return root / "site"
+
+
+def test_every_feed_is_valid_atom(fixture_site):
+    feeds = sorted(fixture_site.rglob("*.xml"))
+    names = [p.relative_to(fixture_site).as_posix() for p in feeds if p.name == "feed.xml"]
+    assert names == ["feed.xml", "tags/libraries/feed.xml", "tags/printing/feed.xml",
+                     "tags/sao-paulo/feed.xml"]
+    for name in names:
+        feed = ET.parse(fixture_site / name).getroot()
+        assert feed.tag == f"{ATOM}feed"
+        for required in ("id", "title", "updated", "author"):
+            assert feed.find(f"{ATOM}{required}") is not None, (name, required)
+        self_link = feed.find(f"{ATOM}link[@rel='self']").get("href")
+        assert self_link == "https://example.org/archive/" + name
+        for entry in feed.findall(f"{ATOM}entry"):
+            for required in ("id", "title", "updated", "published", "author", "summary",
+                             "content"):
+                assert entry.find(f"{ATOM}{required}") is not None, (name, required)
+            datetime.fromisoformat(entry.find(f"{ATOM}updated").text)
+            assert entry.find(f"{ATOM}link[@rel='alternate']").get("href").startswith(
+                "https://example.org/archive/")
+
+
+def test_feed_entries_carry_full_content_photo_credit_and_tags(fixture_site):
+    feed = ET.parse(fixture_site / "feed.xml").getroot()
+    entries = feed.findall(f"{ATOM}entry")
+    assert [e.find(f"{ATOM}title").text for e in entries] == [
+        "The Third Way", "Second Thoughts", "First Light: Notes on the “Morning Edition”"]
+    first = entries[2]
+    assert first.get("{http://www.w3.org/XML/1998/namespace}base") == (
+        "https://example.org/archive/2021/first-light/")
+    content = first.find(f"{ATOM}content").text
+    assert '<img src="first-light-60.png"' in content
+    assert "(Fixture Photo/Ada Quill)" in content
+    assert "<table>" in content and "footnote" in content
+    assert [c.get("label") for c in first.findall(f"{ATOM}category")] == ["printing", "São Paulo"]
+    assert [a.find(f"{ATOM}name").text for a in entries[1].findall(f"{ATOM}author")] == [
+        "Ben Ink", "Cy Type"]
+
+
+def test_feeds_are_linked_from_pages(fixture_site):
+    home = (fixture_site / "index.html").read_text()
+    assert '<link rel="alternate" type="application/atom+xml" title="Fixture Gazette" ' \
+           'href="feed.xml">' in home
+    tag = (fixture_site / "tags/printing/index.html").read_text()
+    assert 'href="feed.xml">Follow this tag (Atom feed)</a>' in tag
+    assert 'type="application/atom+xml" title="Fixture Gazette: printing" href="feed.xml"' in tag
+
+
+def test_sitemap_robots_and_canonical_only_with_a_public_url(fixture_site, tmp_path):
+    sitemap = ET.parse(fixture_site / "sitemap.xml").getroot()
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    locs = [u.find(f"{ns}loc").text for u in sitemap]
+    assert "https://example.org/archive/2021/first-light/" in locs
+    assert all(loc.startswith("https://example.org/archive/") for loc in locs)
+    assert not any("404" in loc or "search" in loc for loc in locs)
+    assert (fixture_site / "robots.txt").read_text().endswith(
+        "Sitemap: https://example.org/archive/sitemap.xml\n")
+    # absolute URLs appear only in canonical links and sharing metadata
+    for page in fixture_site.rglob("*.html"):
+        for url in re.findall(r'(?:href|src)="(https://example\.org/archive/[^"]*)"',
+                              page.read_text()):
+            assert re.search(rf'rel="canonical" href="{re.escape(url)}"', page.read_text()), url
+    root = make_repo(tmp_path, FIXTURES / "site")
+    (root / "broadsheet.yml").write_text('title: "No URL"\n')
+    assert build_repo(root).ok
+    assert not (root / "site/sitemap.xml").exists() and not (root / "site/robots.txt").exists()
+    assert "canonical" not in (root / "site/index.html").read_text()
+
+
+def test_sharing_metadata_and_json_ld(fixture_site):
+    page = (fixture_site / "2021/first-light/index.html").read_text()
+    meta = dict(re.findall(r'<meta (?:property|name)="([^"]+)" content="([^"]*)"', page))
+    assert meta["og:type"] == "article"
+    assert meta["og:url"] == "https://example.org/archive/2021/first-light/"
+    assert meta["og:image"] == "https://example.org/archive/2021/first-light/first-light-60.png"
+    assert meta["twitter:card"] == "summary_large_image"
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page,
+                                re.S).group(1))
+    assert data["@type"] == "Article"
+    assert data["headline"] == "First Light: Notes on the “Morning Edition”"
+    assert data["datePublished"] == "2021-06-01"
+    assert data["author"] == [{"@type": "Person", "name": "Ada Quill"}]
+    assert data["image"]["creditText"] == "Fixture Photo/Ada Quill"
+    assert data["publisher"]["name"] == "Fixture Gazette"
+
+
+def test_json_ld_cannot_be_broken_out_of(tmp_path):
+    title = '</script><script>alert(1)</script>'
+    root = make_repo(tmp_path, files={"content/articles/x.md":
+                                      f"---\ntitle: \"{title}\"\ndate: 2020-01-01\n---\nText\n"})
+    assert build_repo(root).ok
+    page = (root / "site/2020/x/index.html").read_text()
+    script = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
+    assert "<" not in script and json.loads(script)["headline"] == title
+
+
+def _article(n: int, tags: list[str]) -> Article:
+    return Article(source=f"a{n}.md", slug=f"a{n}", title=f"A{n}",
+                   date=datetime(2020, 1, 1 + n), has_time=False, updated=None,
+                   tags=tuple(TagRef(t, t) for t in tags), authors=(), origin=None, photo=None,
+                   summary="", dek="", html="", text="", words=0, reading_minutes=1,
+                   draft=False)
+
+
+def test_related_reading_prefers_most_shared_tags_then_recency():
+    specs = {0: ["a", "b", "c"], 1: ["a"], 2: ["a", "b"], 3: ["b", "c"], 4: ["x"],
+             5: ["a", "b", "c"], 6: ["c"], 7: ["a"], 8: ["b"]}
+    articles = tuple(_article(n, specs[n]) for n in sorted(specs, reverse=True))  # newest first
+    related = related_articles(articles)
+    assert [a.slug for a in related["2020/a0/index.html"]] == ["a5", "a3", "a2", "a8", "a7"]
+    assert related["2020/a4/index.html"] == ()
+    assert related == related_articles(articles)  # deterministic
+
+
+def _huge_png(path: Path, width: int, height: int) -> None:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b""))
+
+
+def test_responsive_photos(tmp_path):
+    from PIL import Image
+
+    root = make_repo(tmp_path, files={
+        "content/articles/2020/p.md": "---\ntitle: P\ndate: 2020-01-01\nphoto:\n  src: p.jpg\n"
+                                      "  alt: A gradient\n  credit: Me/Us\n---\nText\n",
+        "content/articles/2020/q.md": "---\ntitle: Q\ndate: 2020-01-02\n---\nText\n"})
+    Image.new("RGB", (2000, 1000), (30, 90, 160)).save(root / "content/articles/2020/p.jpg")
+    assert build_repo(root).ok
+    folder = root / "site/2020/p"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "index.html", "p-1600.jpg", "p-1600.webp", "p-480.jpg", "p-480.webp", "p-960.jpg",
+        "p-960.webp"]
+    with Image.open(folder / "p-960.webp") as small:
+        assert small.size == (960, 480) and not small.getexif()
+    page = (folder / "index.html").read_text()
+    assert 'srcset="p-480.webp 480w, p-960.webp 960w, p-1600.webp 1600w"' in page
+    assert 'width="2000" height="1000"' in page and 'loading="lazy"' not in page
+    home = (root / "site/index.html").read_text()
+    assert 'srcset="2020/p/p-480.webp 480w"' in home and 'loading="lazy"' in home
+    cached = {p: p.stat().st_mtime_ns for p in (root / ".broadsheet-cache/images").iterdir()}
+    assert len(cached) == 6
+    assert build_repo(root, clean=True).ok
+    assert {p: p.stat().st_mtime_ns for p in (root / ".broadsheet-cache/images").iterdir()} \
+        == cached  # made once, taken from the cache by content hash afterwards
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda p: p.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg"), "is not a readable image"),
+    (lambda p: _huge_png(p, 10000, 6000), "is 10000×6000 pixels; the limit is 50 megapixels"),
+    (lambda p: _huge_png(p, 30000, 30000), "is not a readable image (Image size"),
+])
+def test_bad_photos_are_errors_naming_the_article(tmp_path, make, message):
+    root = make_repo(tmp_path, files={
+        "content/articles/p.md": "---\ntitle: P\ndate: 2020-01-01\nphoto:\n  src: p.jpg\n"
+                                 "  alt: x\n---\nText\n"})
+    make(root / "content/articles/p.jpg")
+    result = build_repo(root)
+    assert result.diagnostics[0].format().startswith(
+        f"content/articles/p.md:5:8: error: photo 'p.jpg' {message}")
+
+
+@pytest.mark.e2e
+def test_article_prints_with_credit_and_source(page, fixture_site):
+    page.goto((fixture_site / "2021/first-light/index.html").as_uri())
+    page.emulate_media(media="print")
+    assert page.locator(".print-source").is_visible()
+    assert page.locator(".print-source").inner_text() == (
+        "Source: https://example.org/review/first-light")
+    assert page.locator("figure .credit").is_visible()
+    assert not page.locator(".masthead").is_visible()
+    assert not page.locator(".search-form").is_visible()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violations(browser, sample_site, scheme):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    problems = {}
+    for rel in ("index.html", "2019/the-long-afterlife-of-the-linotype/index.html",
+                "tags/printing/index.html", "2021/index.html", "archive/index.html",
+                "tags/index.html", "search/index.html?q=printing"):
+        path, _, query = rel.partition("?")
+        page.goto((sample_site / path).as_uri() + (f"?{query}" if query else ""))
+        if query:
+            page.wait_for_selector(".search-results li, [data-search-count]", timeout=5000)
+        violations = axe.run(page).response["violations"]
+        if violations:
+            problems[rel] = [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
+    context.close()
+    assert problems == {}
+
+
+def test_every_page_is_valid_html(sample_site):
+    java = shutil.which("java")
+    if java is None or not VNU.is_file():
+        if os.environ.get("CI") == "true" and java is not None:
+            pytest.fail("CI=true but vnu.jar is missing (.ci/run installs it)")
+        pytest.skip("needs Java and `npm install --prefix ~/.cache/broadsheet-tools vnu-jar`")
+    done = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--skip-non-html",
+                           "--format", "gnu", str(sample_site)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
