@@ -106,3 +106,14 @@ def test_build_with_base_path_served_under_archive(page, serve, tmp_path):
     page.get_by_role("link", name="latest articles").click()
     assert page.url == base + "index.html"
     assert page.outside_requests == []
+
+
+def test_slash_focuses_the_search_box_and_enter_searches(page, sample_site):
+    page.goto((sample_site / "2021/index.html").as_uri())
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "search-box"
+    page.keyboard.type("heliometer")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/index.html?q=heliometer")
+    page.wait_for_selector("#search-results a")
+    assert page.locator("#search-results a").first.inner_text() == "The Observatory on the Roof"

@@ -238,3 +238,13 @@ def test_every_page_is_valid_html(sample_site):
                            "--format", "gnu", str(sample_site)],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_article_page_weight_stays_under_40_kb(sample_site):
+    """HTML, CSS and JS a reader downloads for an article, before photos."""
+    page = sample_site / "2020/the-mapmakers-blank-spaces/index.html"
+    html = page.read_text()
+    assets = re.findall(r'<(?:link rel="stylesheet"|script) (?:href|src)="([^"?]+)', html)
+    assert sorted(Path(a).name for a in assets) == ["shortcut.js", "style.css"]
+    total = len(html.encode()) + sum((page.parent / a).stat().st_size for a in assets)
+    assert total < 40_000, total
