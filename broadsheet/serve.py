@@ -4,8 +4,8 @@ The preview builds into `site/` with the ordinary pipeline, which swaps a comple
 atomically, so a request always sees one whole build. The server adds two things that the
 published site never contains: a small script, injected into HTML responses, that listens on
 `/__broadsheet/events` (server-sent events) and reloads the page after each rebuild; and,
-while the last build failed, an overlay listing its diagnostics. Every rebuild is a full
-build for now (incremental builds are a separate piece of work).
+while the last build failed, an overlay listing its diagnostics. Rebuilds are the ordinary
+incremental build: only what the change touches is parsed, rendered and written.
 """
 
 from __future__ import annotations
@@ -258,7 +258,7 @@ def run(config: Config, port: int, load_config: LoadConfig, report: Report) -> i
 def _rebuild(
     preview: Preview, config: Config, report: Report, verb: str, changed: list[str] | None = None
 ) -> None:
-    """One full build; the terminal and open pages learn how it went."""
+    """One incremental build; the terminal and open pages learn how it went."""
     start = time.perf_counter()
     result = build(config)
     seconds = time.perf_counter() - start
@@ -278,8 +278,8 @@ def _rebuild(
         )
     else:
         print(
-            f"{verb} in {seconds:.2f} s ({result.articles} articles, {result.pages} pages; "
-            f"full build){what}",
+            f"{verb} in {seconds:.2f} s ({result.articles} articles; {result.pages_rendered} "
+            f"of {result.pages} pages rendered, {result.files_written} files written){what}",
             flush=True,
         )
 
