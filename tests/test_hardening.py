@@ -46,6 +46,21 @@ def test_hostile_front_matter_is_escaped_everywhere(tmp_path):
     page = (root / "site/2020/x/index.html").read_text()
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<script>alert" not in page
+    # the feed is well-formed XML holding the text as text
+    import xml.etree.ElementTree as ET
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    entry = ET.parse(root / "site/feed.xml").getroot().find(f"{atom}entry")
+    assert entry.find(f"{atom}title").text == PAYLOAD
+    assert entry.find(f"{atom}author/{atom}name").text == PAYLOAD
+    # the search store is JSON data in a script file (the page inserts it as text; see the
+    # search browser tests): the payload stays inside its JSON string
+    import json
+
+    store = (root / "site/search/doc/0.js").read_text()
+    prefix = '__broadsheetSearch("doc/0",'
+    assert store.startswith(prefix) and store.endswith(");\n")
+    assert json.loads(store[len(prefix):-3])["t"] == PAYLOAD
 
 
 def test_raw_html_is_text_by_default_and_allow_list_is_sanitized(tmp_path):
