@@ -28,10 +28,12 @@ def test_golden_site(tmp_path):
     root = make_repo(tmp_path, FIXTURES / "site")
     result = build_repo(root)
     assert result.ok, [d.format() for d in result.diagnostics]
-    actual = tree(root / "site")
+    # static/ is a verbatim copy of the theme's files: not worth a second copy in the repo
+    actual = {k: v for k, v in tree(root / "site").items() if not k.startswith("static/")}
     if UPDATE:
         shutil.rmtree(GOLDEN, ignore_errors=True)
-        shutil.copytree(root / "site", GOLDEN)
+        shutil.copytree(root / "site", GOLDEN, ignore=lambda d, n: ["static"] if d == str(
+            root / "site") else [])
     expected = tree(GOLDEN)
     assert sorted(actual) == sorted(expected), "files differ from the golden tree"
     for name in expected:
