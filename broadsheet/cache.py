@@ -73,6 +73,11 @@ def load(config: Config) -> BuildCache:
         return BuildCache()
 
 
+def discard(config: Config) -> None:
+    for path in (location(config), location(config).parent / "search.pickle"):
+        path.unlink(missing_ok=True)
+
+
 def save(config: Config, cache: BuildCache) -> None:
     _write(location(config), cache, config)
 

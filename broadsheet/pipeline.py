@@ -206,7 +206,28 @@ def check(config: Config, paths: list[Path] | None = None) -> list[Diagnostic]:
     return diagnostics
 
 
-def build(config: Config, clean: bool = False, progress: Progress | None = None) -> BuildResult:
+class Session:
+    """Keeps the build cache in memory across the builds of one process (the preview), so a
+    rebuild neither reads nor writes it; `close()` writes it once at the end. While a session
+    is open the cache on disk is removed: an old cache beside a newer site could be trusted
+    wrongly, a missing one only means a cold build."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.store = cache.load(config)
+        cache.discard(config)
+
+    def close(self) -> None:
+        cache.save(self.config, self.store)
+        cache.save_search(self.config, search.analysis())
+
+
+def build(
+    config: Config,
+    clean: bool = False,
+    progress: Progress | None = None,
+    session: Session | None = None,
+) -> BuildResult:
     """Build the site into `config.output`. Unless `clean`, the cache of the previous build
     lets unchanged articles skip parsing and unchanged pages skip rendering and writing."""
     result = BuildResult()
@@ -216,7 +237,10 @@ def build(config: Config, clean: bool = False, progress: Progress | None = None)
         result.articles, result.pages, result.diagnostics = done
         clock.lap("load")
         return result
-    store = cache.BuildCache() if clean else cache.load(config)
+    if session is None:
+        store = cache.BuildCache() if clean else cache.load(config)
+    else:
+        store = session.store = cache.BuildCache() if clean else session.store
     site, result.diagnostics = load_site(config, store=store, inputs=inputs, progress=progress)
     result.articles = len(site.articles)
     clock.lap("load")
@@ -257,10 +281,11 @@ def build(config: Config, clean: bool = False, progress: Progress | None = None)
     ):
         keep.update(store.search_files)
     else:
-        if not clean:
+        if not clean and session is None:
             search.restore_analysis(cache.load_search(config))
         search_files = search.build_files(site)
-        cache.save_search(config, search.analysis())
+        if session is None:
+            cache.save_search(config, search.analysis())
         files.update(search_files)
         store.search, store.search_files = search_digest, tuple(sorted(search_files))
     files.update(feeds.build_files(site))
@@ -328,7 +353,10 @@ def build(config: Config, clean: bool = False, progress: Progress | None = None)
         for name, digest in {**store.written, **written}.items()
         if name in store.outputs
     }
-    cache.save(config, store)
+    if session is not None:
+        session.store = store
+    else:
+        cache.save(config, store)
     cache.save_manifest(
         config,
         cache.Manifest(

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .config import CONFIG_FILE, Config
 from .diagnostics import Diagnostic, has_errors
-from .pipeline import build
+from .pipeline import Session, build
 from .watch import ChangeCollector, Watcher
 
 EVENTS = "/__broadsheet/events"
@@ -221,9 +221,10 @@ def run(config: Config, port: int, load_config: LoadConfig, report: Report) -> i
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     collector = ChangeCollector(config)
     thread = threading.Thread(target=server.serve_forever, name="preview-http")
+    session = Session(config)
     try:
         with Watcher(config, collector):
-            _rebuild(preview, config, report, "built")
+            _rebuild(preview, config, report, "built", session=session)
             thread.start()
             url = f"http://127.0.0.1:{server.server_address[1]}{config.base_path}"
             print(f"serving {url} (Ctrl-C to stop)", flush=True)
@@ -236,7 +237,9 @@ def run(config: Config, port: int, load_config: LoadConfig, report: Report) -> i
                         print("rebuild failed: broadsheet.yml has errors", flush=True)
                         continue
                     config = new
-                _rebuild(preview, config, report, "rebuilt", sorted(batch))
+                    session.close()  # the cache belongs to the old config
+                    session = Session(config)
+                _rebuild(preview, config, report, "rebuilt", sorted(batch), session=session)
     except KeyboardInterrupt:
         pass
     finally:
@@ -249,6 +252,7 @@ def run(config: Config, port: int, load_config: LoadConfig, report: Report) -> i
         server.server_close()
         for folder in _scratch_folders(config) - before:  # a build interrupted mid-clean-up
             shutil.rmtree(folder, ignore_errors=True)
+        session.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     print("stopped", flush=True)
@@ -256,11 +260,16 @@ def run(config: Config, port: int, load_config: LoadConfig, report: Report) -> i
 
 
 def _rebuild(
-    preview: Preview, config: Config, report: Report, verb: str, changed: list[str] | None = None
+    preview: Preview,
+    config: Config,
+    report: Report,
+    verb: str,
+    changed: list[str] | None = None,
+    session: Session | None = None,
 ) -> None:
     """One incremental build; the terminal and open pages learn how it went."""
     start = time.perf_counter()
-    result = build(config)
+    result = build(config, session=session)
     seconds = time.perf_counter() - start
     report(result.diagnostics)
     errors = [d for d in result.diagnostics if d.severity == "error"]
