@@ -215,6 +215,7 @@ class Session:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.store = cache.load(config)
+        search.restore_analysis(cache.load_search(config))
         cache.discard(config)
 
     def close(self) -> None:
