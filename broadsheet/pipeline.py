@@ -6,19 +6,15 @@ reported an error. It returns a result for the command line to print.
 
 from __future__ import annotations
 
-import concurrent.futures
 import hashlib
-import multiprocessing
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
 
 from . import (
-    articles,
     cache,
     feeds,
     images,
@@ -27,16 +23,15 @@ from . import (
     pages,
     search,
     sitemap,
-    sources,
     templates,
     urls,
-    vocabulary,
+    workers,
 )
+from . import inputs as inputs_module
 from .config import Config
 from .diagnostics import Diagnostic, error, has_errors
 
-Progress = Callable[[str, int, int], None]  # stage, done, total: for a display on a terminal
-PARALLEL_FROM = 200  # below this many articles or pages, forking workers costs more than it saves
+Progress = workers.Progress
 
 
 @dataclass
@@ -63,49 +58,17 @@ class _Clock:
         self.last = now
 
 
-@dataclass(frozen=True)
-class Inputs:
-    """Every file a build reads, read once: the tag vocabulary, the articles' bytes with their
-    cache keys, and one digest of all inputs (engine code, config, vocabulary, articles,
-    photos, templates, static files) that tells a build with no change at all."""
-
-    vocabulary: vocabulary.Vocabulary
-    diagnostics: tuple[Diagnostic, ...]
-    sources: tuple[tuple[Path, str, bytes, str], ...]  # path, name, bytes, cache key
-    digest: str
-
-
-def read_inputs(config: Config) -> Inputs:
-    tags, problems = vocabulary.load(config.content, articles.vocabulary_name(config))
-    vocab_key = hashlib.sha256(repr(tags).encode()).hexdigest()
-    digest = hashlib.sha256(
-        f"{cache.code_digest()}{cache.config_digest(config)}{vocab_key}".encode()
-    )
-    found = []
-    for path in sources.find_articles(config.content):
-        name, data, trouble = sources.read_bytes(path, config.root)
-        problems += trouble
-        if data is not None:
-            key = hashlib.sha256(vocab_key.encode() + data).hexdigest()
-            found.append((path, name, data, key))
-            digest.update(f"{name}\0{key}\0".encode())
-    for folder in (config.content, config.templates, config.static):
-        for name, path in _files(folder, skip_suffix=".md").items():
-            digest.update(f"{folder.name}/{name}\0{cache.file_digest(path)}\0".encode())
-    return Inputs(tags, tuple(problems), tuple(found), digest.hexdigest())
-
-
 def load_site(
     config: Config,
     strict: bool = False,
     store: cache.BuildCache | None = None,
-    inputs: Inputs | None = None,
+    inputs: inputs_module.Inputs | None = None,
     progress: Progress | None = None,
 ) -> tuple[model.Site, list[Diagnostic]]:
     """Read and validate every article and assemble the model (no output). `strict` adds the
     curator's rules of `check`. With a `store`, articles whose bytes are unchanged are taken
     from it, the rest are parsed (in parallel when there are many) and stored."""
-    inputs = inputs or read_inputs(config)
+    inputs = inputs or inputs_module.read_inputs(config)
     tags, diagnostics = inputs.vocabulary, list(inputs.diagnostics)
     results: dict[str, tuple] = {}
     misses: list[tuple[Path, str, bytes, str]] = []
@@ -116,7 +79,7 @@ def load_site(
         else:
             misses.append((path, source_name, data, key))
     for (_, source_name, _, key), result in zip(
-        misses, _parse_all(misses, config, tags, strict, progress), strict=True
+        misses, workers.parse_all(misses, config, tags, strict, progress), strict=True
     ):
         results[source_name] = result
         if store is not None:
@@ -146,54 +109,6 @@ def _photo_state(article: model.Article | None, config: Config) -> tuple | None:
         return None
     file = article.photo.file
     return str(file), file.is_file() and cache.file_digest(file)
-
-
-def _parse_one(path: Path, name: str, data: bytes, config, tags, strict) -> tuple:
-    source, problems = sources.decode(path, name, data)
-    if source is None:
-        return None, {}, problems
-    return articles.load(source, config, tags, strict)
-
-
-_WORK: tuple = ()  # what forked workers inherit: (config, vocabulary, strict) or render state
-
-
-def _parse_batch(batch: list[tuple[Path, str, bytes]]) -> list[tuple]:
-    config, tags, strict = _WORK
-    return [_parse_one(path, name, data, config, tags, strict) for path, name, data in batch]
-
-
-def _parse_all(
-    misses: list, config: Config, tags, strict: bool, progress: Progress | None = None
-) -> list[tuple]:
-    jobs = [(path, name, data) for path, name, data, _ in misses]
-    if len(jobs) < PARALLEL_FROM or not _can_fork():
-        return [_parse_one(*job, config, tags, strict) for job in jobs]
-    global _WORK
-    _WORK = (config, tags, strict)
-    try:
-        return _in_workers(_parse_batch, jobs, progress, "parsing articles")
-    finally:
-        _WORK = ()
-
-
-def _in_workers(function, jobs: list, progress: Progress | None = None, label: str = "") -> list:
-    """Run `function` over batches of `jobs` in forked worker processes, results in order."""
-    workers = min(os.cpu_count() or 1, 8)
-    size = max(16, len(jobs) // (workers * 8))
-    batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-    context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        results: list = []
-        for batch in pool.map(function, batches):
-            results += batch
-            if progress:
-                progress(label, len(results), len(jobs))
-        return results
-
-
-def _can_fork() -> bool:
-    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
 def check(config: Config, paths: list[Path] | None = None) -> list[Diagnostic]:
@@ -233,7 +148,7 @@ def build(
     lets unchanged articles skip parsing and unchanged pages skip rendering and writing."""
     result = BuildResult()
     clock = _Clock(result.timings)
-    inputs = read_inputs(config)
+    inputs = inputs_module.read_inputs(config)
     if not clean and (done := _unchanged(config, inputs.digest)):
         result.articles, result.pages, result.diagnostics = done
         clock.lap("load")
@@ -249,7 +164,7 @@ def build(
         return result
 
     planned = pages.plan(site)
-    static_files = _static_files(config.static)
+    static_files = inputs_module.static_files(config.static)
     static_digests = {name: cache.file_digest(path) for name, path in static_files.items()}
     hashes = {name: digest[:10] for name, digest in static_digests.items()}
     keys = {name: entry.key for name, entry in store.articles.items()}
@@ -267,7 +182,7 @@ def build(
     }
     to_render = [page for page in planned if page.path not in keep]
     env = templates.environment(jinja2.FileSystemLoader(config.templates))
-    files, problems = _render_all(config, env, to_render, site, hashes, progress)
+    files, problems = workers.render_all(config, env, to_render, site, hashes, progress)
     result.diagnostics += problems
     result.pages, result.pages_rendered = len(planned), len(files)
     clock.lap("render")
@@ -368,40 +283,6 @@ def build(
     return result
 
 
-def _render_one(env, page: pages.Page, site, hashes, config) -> tuple[str, bytes | Diagnostic]:
-    try:
-        return page.path, templates.render(env, page, site, hashes).encode("utf-8")
-    except jinja2.TemplateError as exc:
-        return page.path, _template_error(config, page, exc)
-
-
-def _render_batch(batch: list[pages.Page]) -> list[tuple]:
-    env, site, hashes, config = _WORK
-    return [_render_one(env, page, site, hashes, config) for page in batch]
-
-
-def _render_all(
-    config, env, planned, site, hashes, progress: Progress | None = None
-) -> tuple[dict[str, bytes], list[Diagnostic]]:
-    global _WORK
-    if len(planned) < PARALLEL_FROM or not _can_fork():
-        rendered = [_render_one(env, page, site, hashes, config) for page in planned]
-    else:
-        _WORK = (env, site, hashes, config)
-        try:
-            rendered = _in_workers(_render_batch, planned, progress, "rendering pages")
-        finally:
-            _WORK = ()
-    files, problems = {}, []
-    for path, value in rendered:
-        if isinstance(value, Diagnostic):
-            if value not in problems:
-                problems.append(value)
-        else:
-            files[path] = value
-    return files, problems
-
-
 def _base_digest(config: Config, static_digests: dict[str, str]) -> str:
     """Everything every page depends on: code, config, templates and static assets."""
     digest = hashlib.sha256((cache.code_digest() + cache.config_digest(config)).encode())
@@ -433,41 +314,3 @@ def _unchanged(config: Config, digest: str) -> tuple | None:
         return None
     return manifest.articles, manifest.pages, list(manifest.diagnostics)
 
-
-def _static_files(folder: Path) -> dict[str, Path]:
-    return _files(folder)
-
-
-def _files(folder: Path, skip_suffix: str = "") -> dict[str, Path]:
-    """Files below `folder` by relative name: hidden ones and links leading out are left out."""
-    if not folder.is_dir():
-        return {}
-    root = folder.resolve()
-    found = {}
-    for base, folders, names in os.walk(folder):
-        folders[:] = sorted(f for f in folders if not f.startswith("."))
-        for name in sorted(names):
-            path = Path(base, name)
-            if name.startswith(".") or (skip_suffix and name.endswith(skip_suffix)):
-                continue
-            if path.is_symlink() and not path.resolve().is_relative_to(root):
-                continue
-            found[path.relative_to(folder).as_posix()] = path
-    return dict(sorted(found.items()))
-
-
-def _template_error(config: Config, page: pages.Page, exc: jinja2.TemplateError) -> Diagnostic:
-    if isinstance(exc, jinja2.TemplateNotFound):
-        return error(f"{config.templates_dir}/{exc.name}", 0, 0, "template not found")
-    name, line = getattr(exc, "filename", None), getattr(exc, "lineno", 0) or 0
-    if not name:  # runtime errors: Jinja maps traceback frames to template lines
-        tb = exc.__traceback__
-        while tb is not None:
-            if tb.tb_frame.f_code.co_filename.startswith(str(config.templates)):
-                name, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
-            tb = tb.tb_next
-    try:
-        name = Path(name or "").resolve().relative_to(config.root).as_posix()
-    except ValueError:
-        name = f"{config.templates_dir}/{page.template}"
-    return error(name, line, 0, f"while rendering {page.path}: {exc.message or exc}")

@@ -145,7 +145,7 @@ def test_no_change_fast_path_notices_a_deleted_output_file(tmp_path):
 
 
 def test_parallel_build_equals_serial_and_reports_progress(tmp_path, monkeypatch):
-    from broadsheet import pipeline
+    from broadsheet import pipeline, workers
 
     files = {f"content/articles/a{i:03}.md": article(0, f"Article {i}", [TAGS[i % 4]],
                                                       f"Body {i} " * 50, 1 + i % 28)
@@ -157,6 +157,6 @@ def test_parallel_build_equals_serial_and_reports_progress(tmp_path, monkeypatch
     assert pipeline.build(config, progress=lambda *args: seen.append(args)).ok
     assert {stage for stage, _, _ in seen} == {"parsing articles", "rendering pages"}
     assert ("parsing articles", 260, 260) in seen
-    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 10**9)
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 10**9)
     assert build_repo(serial).ok
     assert tree(parallel / "site") == tree(serial / "site")

@@ -1,0 +1,123 @@
+"""The parse and render stages, run in forked worker processes when there is enough to do.
+
+Parsing Markdown and rendering pages are pure functions of their inputs, so they can run on
+every core; results come back in order, so the output is byte for byte that of a serial run.
+Workers inherit their inputs through `fork` (the module global `_WORK`), which avoids pickling
+the site model for every batch.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import jinja2
+
+from . import articles, pages, sources, templates
+from .config import Config
+from .diagnostics import Diagnostic, error
+
+Progress = Callable[[str, int, int], None]  # stage, done, total: for a display on a terminal
+PARALLEL_FROM = 200  # below this many articles or pages, forking workers costs more than it saves
+
+
+def _parse_one(path: Path, name: str, data: bytes, config, tags, strict) -> tuple:
+    source, problems = sources.decode(path, name, data)
+    if source is None:
+        return None, {}, problems
+    return articles.load(source, config, tags, strict)
+
+
+_WORK: tuple = ()  # what forked workers inherit: (config, vocabulary, strict) or render state
+
+
+def _parse_batch(batch: list[tuple[Path, str, bytes]]) -> list[tuple]:
+    config, tags, strict = _WORK
+    return [_parse_one(path, name, data, config, tags, strict) for path, name, data in batch]
+
+
+def parse_all(
+    misses: list, config: Config, tags, strict: bool, progress: Progress | None = None
+) -> list[tuple]:
+    jobs = [(path, name, data) for path, name, data, _ in misses]
+    if len(jobs) < PARALLEL_FROM or not _can_fork():
+        return [_parse_one(*job, config, tags, strict) for job in jobs]
+    global _WORK
+    _WORK = (config, tags, strict)
+    try:
+        return _in_workers(_parse_batch, jobs, progress, "parsing articles")
+    finally:
+        _WORK = ()
+
+
+def _in_workers(function, jobs: list, progress: Progress | None = None, label: str = "") -> list:
+    """Run `function` over batches of `jobs` in forked worker processes, results in order."""
+    workers = min(os.cpu_count() or 1, 8)
+    size = max(16, len(jobs) // (workers * 8))
+    batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        results: list = []
+        for batch in pool.map(function, batches):
+            results += batch
+            if progress:
+                progress(label, len(results), len(jobs))
+        return results
+
+
+def _can_fork() -> bool:
+    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _render_one(env, page: pages.Page, site, hashes, config) -> tuple[str, bytes | Diagnostic]:
+    try:
+        return page.path, templates.render(env, page, site, hashes).encode("utf-8")
+    except jinja2.TemplateError as exc:
+        return page.path, _template_error(config, page, exc)
+
+
+def _render_batch(batch: list[pages.Page]) -> list[tuple]:
+    env, site, hashes, config = _WORK
+    return [_render_one(env, page, site, hashes, config) for page in batch]
+
+
+def render_all(
+    config, env, planned, site, hashes, progress: Progress | None = None
+) -> tuple[dict[str, bytes], list[Diagnostic]]:
+    global _WORK
+    if len(planned) < PARALLEL_FROM or not _can_fork():
+        rendered = [_render_one(env, page, site, hashes, config) for page in planned]
+    else:
+        _WORK = (env, site, hashes, config)
+        try:
+            rendered = _in_workers(_render_batch, planned, progress, "rendering pages")
+        finally:
+            _WORK = ()
+    files, problems = {}, []
+    for path, value in rendered:
+        if isinstance(value, Diagnostic):
+            if value not in problems:
+                problems.append(value)
+        else:
+            files[path] = value
+    return files, problems
+
+
+def _template_error(config: Config, page: pages.Page, exc: jinja2.TemplateError) -> Diagnostic:
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return error(f"{config.templates_dir}/{exc.name}", 0, 0, "template not found")
+    name, line = getattr(exc, "filename", None), getattr(exc, "lineno", 0) or 0
+    if not name:  # runtime errors: Jinja maps traceback frames to template lines
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename.startswith(str(config.templates)):
+                name, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+            tb = tb.tb_next
+    try:
+        name = Path(name or "").resolve().relative_to(config.root).as_posix()
+    except ValueError:
+        name = f"{config.templates_dir}/{page.template}"
+    return error(name, line, 0, f"while rendering {page.path}: {exc.message or exc}")
