@@ -167,7 +167,8 @@ def build(
     static_files = inputs_module.static_files(config.static)
     static_digests = {name: cache.file_digest(path) for name, path in static_files.items()}
     hashes = {name: digest[:10] for name, digest in static_digests.items()}
-    keys = {name: entry.key for name, entry in store.articles.items()}
+    # An article's page shows its file and its photo (whose size and copies can change alone)
+    keys = {name: entry.key + repr(entry.photo) for name, entry in store.articles.items()}
     digests = pages.Digests(lambda a: keys[a.source] + (_text_digest(a.html) if a.links else ""))
     base = _base_digest(config, static_digests)
     out = str(config.output) + os.sep

@@ -42,6 +42,8 @@ edit = st.one_of(
     st.tuples(st.just("template"), st.sampled_from(["article.html", "_macros.html", "base.html"])),
     st.tuples(st.just("config"), st.integers(1, 4)),
     st.tuples(st.just("static"),),
+    st.tuples(st.just("photo"), st.integers(20, 90)),
+    st.tuples(st.just("vocabulary"), st.sampled_from(["Presses.", "Type and ink."])),
 )
 
 
@@ -75,6 +77,15 @@ def apply(root: Path, step: tuple) -> None:
     elif kind == "static":
         with (root / "static/style.css").open("a") as handle:
             handle.write("\n/* edited */\n")
+    elif kind == "photo":  # same file name, new size and content
+        from PIL import Image
+
+        Image.new("RGB", (step[1], step[1] // 2), (step[1], 40, 90)).save(
+            folder / "first-light.png")
+    elif kind == "vocabulary":
+        (root / "content/tags.yml").write_text(
+            f'printing:\n  name: "printing"\n  description: "{step[1]}"\n'
+            '  aliases: ["letterpress"]\n')
 
 
 @settings(max_examples=int(os.environ.get("BROADSHEET_EXAMPLES", "12")), deadline=None,
