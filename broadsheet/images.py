@@ -66,9 +66,10 @@ def widths(original: int) -> tuple[int, ...]:
     return tuple(sorted(set(chosen)))
 
 
-def variant(source: Path, width: int, extension: str, cache: Path) -> Path:
-    """The cached file of `source` resized to `width` in `extension` format (made if needed)."""
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+def variant(source: Path, width: int, extension: str, cache: Path, digest: str = "") -> Path:
+    """The cached file of `source` resized to `width` in `extension` format (made if needed).
+    Its name holds the SHA-256 of the source (`digest`, when the caller already has it)."""
+    digest = digest or hashlib.sha256(source.read_bytes()).hexdigest()
     target = cache / f"{digest[:32]}-{width}.{extension}"
     if target.is_file():
         return target

@@ -26,6 +26,11 @@ class Inputs:
     diagnostics: tuple[Diagnostic, ...]
     sources: tuple[tuple[Path, str, bytes, str], ...]  # path, name, bytes, cache key
     digest: str
+    file_digests: dict[str, str]  # content hash of every other file read, by path
+
+    def digest_of(self, path: Path) -> str:
+        """The content hash of `path`, read once per build (photos are hashed only here)."""
+        return self.file_digests.get(str(path)) or cache.file_digest(path)
 
 
 def read_inputs(config: Config) -> Inputs:
@@ -42,10 +47,12 @@ def read_inputs(config: Config) -> Inputs:
             key = hashlib.sha256(vocab_key.encode() + data).hexdigest()
             found.append((path, name, data, key))
             digest.update(f"{name}\0{key}\0".encode())
+    hashes = {}
     for folder in (config.content, config.templates, config.static):
         for name, path in files_below(folder, skip_suffix=".md").items():
-            digest.update(f"{folder.name}/{name}\0{cache.file_digest(path)}\0".encode())
-    return Inputs(tags, tuple(problems), tuple(found), digest.hexdigest())
+            hashes[str(path)] = cache.file_digest(path)
+            digest.update(f"{folder.name}/{name}\0{hashes[str(path)]}\0".encode())
+    return Inputs(tags, tuple(problems), tuple(found), digest.hexdigest(), hashes)
 
 
 def static_files(folder: Path) -> dict[str, Path]:

@@ -74,7 +74,7 @@ def load_site(
     misses: list[tuple[Path, str, bytes, str]] = []
     for path, source_name, data, key in inputs.sources:
         entry = store.articles.get(source_name) if store else None
-        if entry and entry.key == key and entry.photo == _photo_state(entry.result[0], config):
+        if entry and entry.key == key and entry.photo == _photo_state(entry.result[0], inputs):
             results[source_name] = entry.result
         else:
             misses.append((path, source_name, data, key))
@@ -84,7 +84,7 @@ def load_site(
         results[source_name] = result
         if store is not None:
             store.articles[source_name] = cache.ArticleEntry(
-                key, _photo_state(result[0], config), result
+                key, _photo_state(result[0], inputs), result
             )
     if store is not None:
         for stale in set(store.articles) - set(results):
@@ -102,13 +102,13 @@ def load_site(
     return site, diagnostics + problems
 
 
-def _photo_state(article: model.Article | None, config: Config) -> tuple | None:
+def _photo_state(article: model.Article | None, inputs: inputs_module.Inputs) -> tuple | None:
     """What an article's result depended on outside its own file: its photo (existence and
     content, which gives its size)."""
     if article is None or article.photo is None:
         return None
     file = article.photo.file
-    return str(file), file.is_file() and cache.file_digest(file)
+    return str(file), file.is_file() and inputs.digest_of(file)
 
 
 def check(config: Config, paths: list[Path] | None = None) -> list[Diagnostic]:
@@ -165,7 +165,7 @@ def build(
 
     planned = pages.plan(site)
     static_files = inputs_module.static_files(config.static)
-    static_digests = {name: cache.file_digest(path) for name, path in static_files.items()}
+    static_digests = {name: inputs.digest_of(path) for name, path in static_files.items()}
     hashes = {name: digest[:10] for name, digest in static_digests.items()}
     # An article's page shows its file and its photo (whose size and copies can change alone)
     keys = {name: entry.key + repr(entry.photo) for name, entry in store.articles.items()}
@@ -209,19 +209,18 @@ def build(
     files.update(sitemap.build_files(site, planned))
     clock.lap("search")
 
-    wanted = {urls.static(name): path for name, path in static_files.items()}
+    # site path -> (file to copy, its content digest)
+    wanted = {urls.static(n): (path, static_digests[n]) for n, path in static_files.items()}
     image_cache = config.root / cache.CACHE_DIR / "images"
     for article in site.articles:
         for rel, (_, width, extension) in article.photo_files().items():
-            source = article.photo.file
-            wanted[rel] = images.variant(source, width, extension, image_cache) if width else source
+            source, digest = article.photo.file, inputs.digest_of(article.photo.file)
+            if width:  # a resized copy's name holds its source's digest, width and format
+                source = images.variant(source, width, extension, image_cache, digest)
+                digest = source.name
+            wanted[rel] = (source, digest)
     copies, copy_digests = {}, {}
-    for rel, path in wanted.items():
-        digest = (
-            static_digests.get(rel.removeprefix("static/"))
-            if rel.startswith("static/")
-            else cache.file_digest(path)
-        )
+    for rel, (path, digest) in wanted.items():
         copy_digests[rel] = digest
         if output_exists and store.copies.get(rel) == digest and os.path.isfile(out + rel):
             keep.add(rel)
