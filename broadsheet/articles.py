@@ -1,6 +1,6 @@
 """Turn one source file into an `Article`: front-matter, Markdown, photo, summary.
 
-A pure function of the file's text (and the photo's existence), so it can run in any order or
+A pure function of the file's text and its photo file, so it can run in any order or
 in parallel and its result can be cached by content hash.
 """
 
