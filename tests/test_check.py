@@ -108,3 +108,25 @@ def test_new_then_check_passes(tmp_path):
     assert again.returncode == 1
     assert "already exists; not overwriting it" in again.stderr
     assert path.read_text(encoding="utf-8").endswith("My body.\n")
+
+
+def test_check_refuses_oversized_photos(tmp_path):
+    import os
+
+    from PIL import Image
+
+    root = make_repo(tmp_path, FIXTURES / "check")
+    shutil.rmtree(root / "content/articles")
+    folder = root / "content/articles/2020"
+    folder.mkdir(parents=True)
+    (folder / "big-photo.md").write_text(
+        '---\ntitle: "Big Photo"\ndate: 2020-01-01\ntags: [printing]\nphoto:\n'
+        '  src: "big-photo.png"\n  alt: "Noise"\n  credit: "Me/Us"\n---\nText.\n')
+    Image.frombytes("RGB", (1300, 1300), os.urandom(1300 * 1300 * 3)).save(
+        folder / "big-photo.png")
+    assert (folder / "big-photo.png").stat().st_size > 4 * 1024 * 1024
+    done = run(root, "check")
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0].startswith(
+        "content/articles/2020/big-photo.md:6:8: error: photo is 4.")
+    assert "the limit is 4 MB (hint: save it smaller" in done.stderr
