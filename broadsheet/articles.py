@@ -14,7 +14,7 @@ from pathlib import Path
 from . import curation, images
 from .config import Config
 from .diagnostics import Diagnostic, error, has_errors, warning
-from .frontmatter import split, validate
+from .frontmatter import PHOTO_TYPES, bad_relative_path, split, validate
 from .markdown import render
 from .model import Article, LeadPhoto, TagRef
 from .sources import Source
@@ -136,6 +136,23 @@ def load(
                 "links may use http, https, mailto or a relative path",
             )
         )
+    assets = []
+    for src, line in body.images:
+        where = (line + part.body_line - 1 if line else 0, 0)
+        file = source.path.parent / src
+        if problem := bad_relative_path(src, PHOTO_TYPES):
+            diagnostics.append(error(source.name, *where, f"image {problem}",
+                                     "keep images beside the article and link them by name"))
+        elif not file.is_file():
+            diagnostics.append(error(source.name, *where, f"image file {src!r} not found",
+                                     f"put it beside {Path(source.name).name}"))
+        elif not file.resolve().is_relative_to(config.root):
+            diagnostics.append(error(source.name, *where,
+                                     f"image {src!r} links outside the repository"))
+        else:
+            assets.append((src, file))
+    if has_errors(diagnostics):
+        return None, {}, diagnostics
     article = Article(
         source=source.name,
         slug=slug,
@@ -155,6 +172,7 @@ def load(
         reading_minutes=max(1, math.ceil(body.words / config.words_per_minute)),
         draft=meta.draft,
         links=links,
+        assets=tuple(dict.fromkeys(assets)),
     )
     return article, marks, diagnostics
 

@@ -213,7 +213,7 @@ def validate(source: Source, part: Split, zone: ZoneInfo) -> tuple[Meta | None, 
         else:
             src = text("src", required=True, parent=("photo",))
             alt = text("alt", required=True, parent=("photo",))
-            if src and (problem := _bad_relative_path(src, PHOTO_TYPES)):
+            if src and (problem := bad_relative_path(src, PHOTO_TYPES)):
                 fail(("photo", "src"), problem)
             photo = Photo(
                 src,
@@ -273,7 +273,7 @@ def _credit(credit: str) -> str:
     return credit
 
 
-def _bad_relative_path(src: str, suffixes: tuple[str, ...]) -> str:
+def bad_relative_path(src: str, suffixes: tuple[str, ...]) -> str:
     """Why `src` is not a safe path relative to the article, or ""."""
     if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith(("/", "\\")):
         return f"{src!r} must be a file path relative to the article, not a URL or absolute path"

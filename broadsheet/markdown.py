@@ -67,7 +67,7 @@ MARKDOWN_TAGS = frozenset(
 )
 ATTRIBUTES = {
     "a": {"href", "id", "class", "title"},
-    "img": {"src", "alt", "title"},
+    "img": {"src", "alt", "title", "loading", "decoding"},
     "h2": {"id"},
     "h3": {"id"},
     "li": {"id", "class"},
@@ -92,6 +92,7 @@ class Rendered:
     words: int
     links: tuple[tuple[str, int], ...]  # (repository path of a linked .md file, body line)
     refused: tuple[tuple[str, int], ...] = ()  # (URL not made into a link, body line)
+    images: tuple[tuple[str, int], ...] = ()  # (relative image path as written, body line)
 
 
 def validate_link(url: str) -> bool:
@@ -113,7 +114,22 @@ def parser(allow_html: frozenset[str] = frozenset()) -> MarkdownIt:
     md.use(footnote_plugin)
     md.use(anchors_plugin, min_level=2, max_level=3, slug_func=_anchor)
     md.core.ruler.push("article_links", _article_links)
+    md.core.ruler.push("local_images", _local_images)
     return md
+
+
+def _local_images(state) -> None:
+    """Load body images lazily, and collect those given by a path relative to the article
+    (`diagram.png`), which the build copies beside the article's page so the path works."""
+    for block in state.tokens:
+        for token in block.children or ():
+            src = token.attrGet("src") if token.type == "image" else None
+            if src:
+                token.attrSet("loading", "lazy")
+                token.attrSet("decoding", "async")
+            if src and not re.match(r"^([a-z][a-z0-9+.-]*:|/|#)", src, re.I):
+                line = block.map[0] + 1 if block.map else 0
+                state.env.setdefault("images", []).append((unquote(src.partition("#")[0]), line))
 
 
 def _article_links(state) -> None:
@@ -158,7 +174,8 @@ def render(
     text = plain_text(tokens)
     links = tuple(env.get("links", ()))
     where = tuple((url, _line_of(body, url)) for url in dict.fromkeys(refused))
-    return Rendered(html, text, _first_paragraph(tokens), len(text.split()), links, where)
+    images = tuple(env.get("images", ()))
+    return Rendered(html, text, _first_paragraph(tokens), len(text.split()), links, where, images)
 
 
 def sanitize(html: str, allow_html: frozenset[str] = frozenset()) -> str:

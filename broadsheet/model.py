@@ -70,6 +70,7 @@ class Article:
     reading_minutes: int
     draft: bool
     links: tuple[tuple[str, int], ...] = ()  # linked article files and the lines of the links
+    assets: tuple[tuple[str, Path], ...] = ()  # images of the body: (path as written, file)
 
     @property
     def year(self) -> int:
@@ -99,6 +100,11 @@ class Article:
             for name, w, ext in self.photo.variants()
             if ext == extension and w <= max(limit, smallest)
         )
+
+    def asset_files(self) -> dict[str, Path]:
+        """Site path -> source file of the body's images, copied beside the article's page
+        so that the paths written in the Markdown work unchanged."""
+        return {urls.article_asset(self.year, self.slug, src): file for src, file in self.assets}
 
     def photo_files(self) -> dict[str, tuple[str, int, str]]:
         """Site path -> (file name, width, extension) of every photo file this article needs."""

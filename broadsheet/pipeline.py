@@ -103,12 +103,13 @@ def load_site(
 
 
 def _photo_state(article: model.Article | None, inputs: inputs_module.Inputs) -> tuple | None:
-    """What an article's result depended on outside its own file: its photo (existence and
-    content, which gives its size)."""
-    if article is None or article.photo is None:
+    """What an article's result depended on outside its own file: its photo and body images
+    (existence and content: a photo's content gives its size)."""
+    if article is None:
         return None
-    file = article.photo.file
-    return str(file), file.is_file() and inputs.digest_of(file)
+    files = [article.photo.file] if article.photo else []
+    files += [file for _, file in article.assets]
+    return tuple((str(f), f.is_file() and inputs.digest_of(f)) for f in files) or None
 
 
 def check(config: Config, paths: list[Path] | None = None) -> list[Diagnostic]:
@@ -219,6 +220,8 @@ def build(
                 source = images.variant(source, width, extension, image_cache, digest)
                 digest = source.name
             wanted[rel] = (source, digest)
+        for rel, file in article.asset_files().items():
+            wanted[rel] = (file, inputs.digest_of(file))
     copies, copy_digests = {}, {}
     for rel, (path, digest) in wanted.items():
         copy_digests[rel] = digest

@@ -43,6 +43,7 @@ edit = st.one_of(
     st.tuples(st.just("config"), st.integers(1, 4)),
     st.tuples(st.just("static"),),
     st.tuples(st.just("photo"), st.integers(20, 90)),
+    st.tuples(st.just("embed"), st.integers(0, 9)),
     st.tuples(st.just("vocabulary"), st.sampled_from(["Presses.", "Type and ink."])),
 )
 
@@ -82,6 +83,9 @@ def apply(root: Path, step: tuple) -> None:
 
         Image.new("RGB", (step[1], step[1] // 2), (step[1], 40, 90)).save(
             folder / "first-light.png")
+    elif kind == "embed" and existing:  # a body image: the fixture's photo file
+        path = existing[step[1] % len(existing)]
+        path.write_text(path.read_text() + "\n![A figure](first-light.png)\n")
     elif kind == "vocabulary":
         (root / "content/tags.yml").write_text(
             f'printing:\n  name: "printing"\n  description: "{step[1]}"\n'

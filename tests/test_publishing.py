@@ -248,3 +248,48 @@ def test_article_page_weight_stays_under_40_kb(sample_site):
     assert sorted(Path(a).name for a in assets) == ["shortcut.js", "style.css"]
     total = len(html.encode()) + sum((page.parent / a).stat().st_size for a in assets)
     assert total < 40_000, total
+
+
+def test_body_images_are_copied_beside_the_article(tmp_path):
+    from PIL import Image
+
+    root = make_repo(tmp_path, files={"content/articles/2020/p.md": (
+        "---\ntitle: P\ndate: 2020-01-01\n---\nText.\n\n![A chart of rainfall](p-chart.png)\n\n"
+        "![Detail](details/one%20detail.png \"Caption\")\n")})
+    Image.new("RGB", (40, 20), (1, 2, 3)).save(root / "content/articles/2020/p-chart.png")
+    (root / "content/articles/2020/details").mkdir()
+    Image.new("RGB", (8, 8)).save(root / "content/articles/2020/details/one detail.png")
+    assert build_repo(root).ok
+    page = (root / "site/2020/p/index.html").read_text()
+    assert '<img src="p-chart.png" alt="A chart of rainfall" loading="lazy" decoding="async">' \
+        in page
+    assert (root / "site/2020/p/p-chart.png").read_bytes() == (
+        root / "content/articles/2020/p-chart.png").read_bytes()
+    assert (root / "site/2020/p/details/one detail.png").is_file()
+    # a deleted image is an error even though the article itself did not change
+    (root / "content/articles/2020/p-chart.png").unlink()
+    result = build_repo(root)
+    assert [d.format() for d in result.diagnostics] == [
+        "content/articles/2020/p.md:7: error: image file 'p-chart.png' not found "
+        "(hint: put it beside p.md)"]
+
+
+@pytest.mark.parametrize(("src", "message"), [
+    ("../elsewhere.png", "image '../elsewhere.png' must not leave the article's folder ('..')"),
+    ("notes.txt", "image 'notes.txt' is not a photo"),
+])
+def test_body_images_cannot_reach_outside(tmp_path, src, message):
+    root = make_repo(tmp_path, files={
+        "content/articles/p.md": f"---\ntitle: P\ndate: 2020-01-01\n---\n\n![x]({src})\n"})
+    result = build_repo(root)
+    assert not result.ok
+    assert result.diagnostics[0].format().startswith(f"content/articles/p.md:6: error: {message}")
+
+
+def test_drive_letter_image_is_a_refused_url(tmp_path):
+    root = make_repo(tmp_path, files={
+        "content/articles/p.md": "---\ntitle: P\ndate: 2020-01-01\n---\n\n![x](C:/x.png)\n"})
+    result = build_repo(root)
+    assert result.diagnostics[0].format().startswith(
+        "content/articles/p.md:6: warning: link to 'C:/x.png' is not allowed")
+    assert "<img" not in (root / "site/2020/p/index.html").read_text().split("<main")[1]
