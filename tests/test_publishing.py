@@ -96,6 +96,8 @@ def test_sitemap_robots_and_canonical_only_with_a_public_url(fixture_site, tmp_p
     assert build_repo(root).ok
     assert not (root / "site/sitemap.xml").exists() and not (root / "site/robots.txt").exists()
     assert "canonical" not in (root / "site/index.html").read_text()
+    assert "<base" not in (root / "site/404.html").read_text()  # relative links work from disk
+    assert '<base href="/archive/">' in (fixture_site / "404.html").read_text()
 
 
 def test_sharing_metadata_and_json_ld(fixture_site):
