@@ -131,12 +131,16 @@ class Session:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.store = cache.load(config)
+        self.inputs = ""  # digest of the inputs of the session's last written build
         search.restore_analysis(cache.load_search(config))
         cache.discard(config)
 
     def close(self) -> None:
-        cache.save(self.config, self.store)
-        cache.save_search(self.config, search.analysis())
+        """Save the cache, unless another build has written the site since ours."""
+        manifest = cache.load_manifest(self.config)
+        if manifest is not None and manifest.inputs == self.inputs:
+            cache.save(self.config, self.store)
+            cache.save_search(self.config, search.analysis())
 
 
 def build(
@@ -152,6 +156,8 @@ def build(
     inputs = inputs_module.read_inputs(config)
     if not clean and (done := _unchanged(config, inputs.digest)):
         result.articles, result.pages, result.diagnostics = done
+        if session is not None:
+            session.inputs = inputs.digest
         clock.lap("load")
         return result
     if session is None:
@@ -240,6 +246,8 @@ def build(
             del files[name]
     if not files and not copies and keep == store.outputs:
         clock.lap("write")  # nothing changed: leave site/ exactly as it is
+        if session is not None:
+            session.inputs = inputs.digest
         cache.save_manifest(
             config,
             cache.Manifest(
@@ -273,7 +281,7 @@ def build(
         if name in store.outputs
     }
     if session is not None:
-        session.store = store
+        session.store, session.inputs = store, inputs.digest
     else:
         cache.save(config, store)
     cache.save_manifest(

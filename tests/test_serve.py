@@ -292,3 +292,23 @@ def test_session_keeps_the_cache_in_memory_and_writes_it_once(tmp_path):
     assert not cache.location(config).exists()
     session.close()
     assert cache.load(config).pages == session.store.pages
+
+
+def test_session_does_not_save_over_a_newer_build(tmp_path):
+    """A `python build.py` run while the preview is open wins: the preview's older cache is
+    not written beside the newer site."""
+    from conftest import FIXTURES, make_repo
+
+    from broadsheet import cache, pipeline
+    from broadsheet import config as config_module
+
+    root = make_repo(tmp_path, FIXTURES / "site")
+    config, _ = config_module.load(root)
+    session = pipeline.Session(config)
+    assert pipeline.build(config, session=session).ok
+    article = root / "content/articles/third-way.md"
+    article.write_text(article.read_text() + "\nWritten while the preview runs.\n")
+    assert pipeline.build(config).ok  # another process's build
+    newer = cache.load(config).pages
+    session.close()
+    assert cache.load(config).pages == newer
