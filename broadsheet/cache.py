@@ -40,6 +40,7 @@ class BuildCache:
     search_files: tuple[str, ...] = ()
     outputs: frozenset[str] = frozenset()  # every file of the site the last build wrote
     written: dict[str, str] = field(default_factory=dict)  # generated file -> digest of bytes
+    spare: dict[str, str] | None = None  # file -> digest in the spare tree (output.py)
 
 
 @functools.cache

@@ -1,9 +1,12 @@
 """Write the site so that `site/` is always either the previous build or the new one.
 
-Everything is written into a fresh folder beside `site/`, then the two are swapped with one
-atomic `renameat2(RENAME_EXCHANGE)` where Linux offers it (two renames elsewhere), and the old
-tree is removed. A failure or interruption before the swap leaves `site/` untouched and the
-temporary folder is removed.
+The new build is assembled in a folder beside `site/`, then the two are swapped with one atomic
+`renameat2(RENAME_EXCHANGE)` where Linux offers it (two renames elsewhere). The previous build
+is kept as a spare (`.site.spare`): the next build brings the spare up to date with only the
+files that differ, instead of assembling every file again. Files are never written in place
+(the trees share unchanged files as hard links): a changed file is unlinked and created anew.
+A failure or interruption before the swap leaves `site/` untouched and no temporary folder;
+the spare is renamed away before it is touched, so a half-updated spare is never trusted.
 """
 
 from __future__ import annotations
@@ -22,31 +25,46 @@ def write_site(
     files: dict[str, bytes],
     copies: dict[str, Path],
     keep: frozenset[str] = frozenset(),
+    target: dict[str, str] | None = None,
+    spare: dict[str, str] | None = None,
 ) -> int:
     """Make `output` hold exactly: `files` (site path -> bytes), `copies` (site path -> source
-    file) and the files named in `keep`, taken unchanged from the current `output` (as hard
-    links, so an incremental build costs little). Returns the number of files written; when
-    nothing changed, nothing is written at all."""
+    file) and the files named in `keep`, taken unchanged from the current `output`. `target`
+    gives the content digest of every file of the new build and `spare` that of every file of
+    the spare tree; with both, only the files that differ are written. Returns the number of
+    files written; when nothing changed, nothing is written at all."""
     if not files and not copies and output.is_dir() and _listing(output) == keep:
         return 0
     output.parent.mkdir(parents=True, exist_ok=True)
+    spare_dir = output.parent / f".{output.name}.spare"
+    if target is not None and spare is not None and spare_dir.is_dir() and output.is_dir():
+        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+        os.rename(spare_dir, staging / "tree")  # from here on, never trusted as a spare again
+        tree = staging / "tree"
+        try:
+            _update(tree, output, files, copies, target, spare)
+            _swap(tree, output)
+            _keep_as_spare(tree, spare_dir)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return len(files) + len(copies)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
     made: set[Path] = {staging}
 
     def place(rel: str) -> Path:
-        target = staging / _checked(rel)
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.update(target.parents)
-        return target
+        target_path = staging / _checked(rel)
+        if target_path.parent not in made:
+            target_path.parent.mkdir(parents=True, exist_ok=True)
+            made.update(target_path.parents)
+        return target_path
 
     try:
         for rel in sorted(keep):
-            source, target = output / _checked(rel), place(rel)
+            source, target_path = output / _checked(rel), place(rel)
             try:
-                os.link(source, target)
+                os.link(source, target_path)
             except OSError:
-                shutil.copyfile(source, target)
+                shutil.copyfile(source, target_path)
         for rel, data in sorted(files.items()):
             place(rel).write_bytes(data)
         for rel, source in sorted(copies.items()):
@@ -55,8 +73,51 @@ def write_site(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    shutil.rmtree(staging, ignore_errors=True)  # now holds the previous build
+    _keep_as_spare(staging, spare_dir)
     return len(files) + len(copies)
+
+
+def _update(
+    tree: Path,
+    output: Path,
+    files: dict[str, bytes],
+    copies: dict[str, Path],
+    target: dict[str, str],
+    spare: dict[str, str],
+) -> None:
+    """Turn the spare `tree` into the new build (`target`). `spare` is what the tree held when
+    it was the site; its actual listing decides what is missing or left over."""
+    present = _listing(tree)
+    emptied: set[Path] = set()
+    for rel in sorted(present - target.keys()):
+        path = tree / _checked(rel)
+        path.unlink(missing_ok=True)
+        emptied.add(path.parent)
+    for rel, digest in sorted(target.items()):
+        if rel in present and spare.get(rel) == digest:
+            continue
+        path = tree / _checked(rel)
+        path.unlink(missing_ok=True)  # it may share its inode with a file of site/
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if rel in files:
+            path.write_bytes(files[rel])
+        elif rel in copies:
+            shutil.copyfile(copies[rel], path)
+        else:
+            os.link(output / rel, path)
+    for folder in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
+        while folder != tree and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+
+
+def _keep_as_spare(previous: Path, spare_dir: Path) -> None:
+    """After the swap `previous` holds the last build: it becomes the spare."""
+    shutil.rmtree(spare_dir, ignore_errors=True)
+    try:
+        os.rename(previous, spare_dir)
+    except OSError:
+        shutil.rmtree(previous, ignore_errors=True)
 
 
 def _checked(rel: str) -> str:

@@ -259,8 +259,20 @@ def build(
             ),
         )
         return result
+    # digests of every file of the new build, and of the site it replaces (the next spare)
+    target = {
+        p: written.get(p) or copy_digests.get(p) or store.written.get(p)
+        for p in keep | files.keys() | copies.keys()
+    }
+    previous = (
+        {p: store.written.get(p) or store.copies.get(p) for p in store.outputs}
+        if output_exists else {}
+    )
     try:
-        result.files_written = output.write_site(config.output, files, copies, frozenset(keep))
+        result.files_written = output.write_site(
+            config.output, files, copies, frozenset(keep),
+            target if all(target.values()) else None, store.spare,
+        )
     except OSError as exc:
         reason = exc.strerror or str(exc)
         result.diagnostics.append(
@@ -273,6 +285,7 @@ def build(
             )
         )
         return result
+    store.spare = previous if all(previous.values()) else None
     store.pages, store.copies = fingerprints, copy_digests
     store.outputs = frozenset(keep) | files.keys() | copies.keys()
     store.written = {

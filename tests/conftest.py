@@ -38,6 +38,12 @@ def make_repo(tmp: Path, content: Path | None = None, files: dict[str, str] | No
     return tmp
 
 
+def scratch(folder: Path) -> list[str]:
+    """Temporary folders a build left beside its site (the kept spare build is not one)."""
+    return sorted(p.name for p in folder.iterdir()
+                  if p.name.startswith(".site") and p.name != ".site.spare")
+
+
 def build_repo(root: Path, clean: bool = False, **overrides):
     config, problems = config_module.load(root, **overrides)
     assert not problems, problems

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, build_repo, make_repo
+from conftest import FIXTURES, build_repo, make_repo, scratch
 
 GOLDEN = FIXTURES / "site-expected"
 UPDATE = os.environ.get("BROADSHEET_UPDATE_GOLDEN") == "1"
@@ -101,7 +101,7 @@ def test_failed_build_leaves_previous_site_intact(tmp_path):
     result = build_repo(root)
     assert not result.ok
     assert tree(root / "site") == before
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == []
+    assert scratch(tmp_path) == []
 
 
 def test_deleted_article_disappears_and_no_temp_folders_remain(tmp_path):
@@ -111,7 +111,7 @@ def test_deleted_article_disappears_and_no_temp_folders_remain(tmp_path):
     assert build_repo(root).ok
     assert not (root / "site/2022/third-way").exists()
     assert "third-way" not in (root / "site/index.html").read_text()
-    assert [p.name for p in root.iterdir() if p.name.startswith(".site")] == []
+    assert scratch(root) == []
 
 
 def test_output_folder_outside_repository_is_refused(tmp_path):

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, REPO, build_repo, make_repo
+from conftest import FIXTURES, REPO, build_repo, make_repo, scratch
 from hostile import scan
 
 from broadsheet import config as config_module
@@ -220,7 +220,7 @@ def test_crash_while_writing_leaves_old_site_and_no_temp(tmp_path, monkeypatch):
         "(hint: check the folder's permissions and free space)")
     monkeypatch.undo()
     assert {p: p.read_bytes() for p in (root / "site").rglob("*") if p.is_file()} == before
-    assert [p.name for p in root.iterdir() if p.name.startswith(".site")] == []
+    assert scratch(root) == []
 
 
 def test_unwritable_output_location_is_a_clear_error(tmp_path, monkeypatch):
@@ -258,4 +258,4 @@ def test_killed_build_leaves_site_intact(tmp_path, signum):
     assert proc.returncode == 130
     assert "Traceback" not in err and "left unchanged" in err
     assert (root / "site/index.html").read_text() == "the old build"
-    assert [p.name for p in root.iterdir() if p.name.startswith(".site")] == []
+    assert scratch(root) == []

@@ -175,3 +175,24 @@ def test_parallel_build_equals_serial_and_reports_progress(tmp_path, monkeypatch
     monkeypatch.setattr(workers, "PARALLEL_FROM", 10**9)
     assert build_repo(serial).ok
     assert tree(parallel / "site") == tree(serial / "site")
+
+
+def test_spare_tree_is_updated_without_touching_the_live_site(tmp_path):
+    """The previous build is kept as `.site.spare` and reused; a changed file is created anew,
+    never written through a hard link it shares with the live site."""
+    root = make_repo(tmp_path, FIXTURES / "site")
+    page = root / "site/2022/third-way/index.html"
+    spare = root / ".site.spare/2022/third-way/index.html"
+    third, second = (root / f"content/articles/{n}.md" for n in ("third-way", "second-thoughts"))
+    assert build_repo(root).ok
+    before = page.read_bytes()
+    second.write_text(second.read_text() + "\nElsewhere.\n")
+    assert build_repo(root).ok  # third-way unchanged: live and spare copies share one inode
+    assert page.stat().st_ino == spare.stat().st_ino
+    third.write_text(third.read_text() + "\nChanged.\n")
+    assert build_repo(root).ok
+    assert b"Changed." in page.read_bytes()
+    assert spare.read_bytes() == before  # the old build's copy was not written through
+    reference = clean_copy(root, tmp_path / "clean")
+    assert build_repo(reference).ok
+    assert tree(root / "site") == tree(reference / "site")

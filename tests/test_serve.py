@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, REPO, make_repo
+from conftest import FIXTURES, REPO, make_repo, scratch
 
 ARTICLE = "content/articles/third-way.md"
 
@@ -240,7 +240,7 @@ def test_signal_stops_cleanly_with_an_open_event_stream(preview, sig):
     events.close()
     assert "Traceback" not in "\n".join(p.err), p.err
     assert p.out[-1] == "stopped"
-    assert sorted(f.name for f in p.root.iterdir() if f.name.startswith(".site")) == []
+    assert scratch(p.root) == []
 
 
 def test_published_build_has_no_reload_script(preview):
