@@ -14,7 +14,7 @@ from datetime import datetime
 
 from . import urls
 from .config import Config
-from .model import Article, Site, Tag
+from .model import Article, Site
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
@@ -23,21 +23,15 @@ ENTRIES = 20
 ET.register_namespace("", ATOM)
 
 
-def site_feed(site: Site) -> tuple[str, str]:
-    return urls.feed(), site.config.title
-
-
-def tag_feed(site: Site, tag: Tag) -> tuple[str, str]:
-    return urls.feed(tag.slug), f"{site.config.title}: {tag.name}"
-
-
 def build_files(site: Site) -> dict[str, bytes]:
     """Site path -> bytes of every feed."""
-    path, title = site_feed(site)
-    files = {path: atom(site.config, path, title, urls.home(), site.articles[:ENTRIES])}
+    config = site.config
+    files = {urls.feed(): atom(config, urls.feed(), config.title, urls.home(),
+                               site.articles[:ENTRIES])}
     for tag in site.tags:
-        path, title = tag_feed(site, tag)
-        files[path] = atom(site.config, path, title, tag.path, tag.articles[:ENTRIES])
+        path = urls.feed(tag.slug)
+        files[path] = atom(config, path, f"{config.title}: {tag.name}", tag.path,
+                           tag.articles[:ENTRIES])
     return files
 
 

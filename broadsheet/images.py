@@ -52,6 +52,7 @@ def probe(path: Path) -> Probe:
         raise ImageProblem(f"is not a readable image ({exc})") from None
     if kind in ("JPEG", "MPO"):
         kind = "JPEG"
+    # A second open: verify() must come straight after open, and it spends the file.
     with Image.open(path) as image:  # sideways camera photos: report the upright size
         orientation = image.getexif().get(0x0112, 1)
     if orientation in (5, 6, 7, 8):
