@@ -17,11 +17,13 @@ from .diagnostics import Diagnostic, error, has_errors, warning
 from .frontmatter import PHOTO_TYPES, bad_relative_path, split, validate
 from .markdown import render
 from .model import Article, LeadPhoto, TagRef
-from .sources import Source
+from .sources import Source, outside
 from .urls import slugify
 from .vocabulary import EMPTY, VOCABULARY_FILE, Vocabulary
 
 SUMMARY_CHARS = 280
+MAX_SLUG_BYTES = 200  # slugs are folder names; most file systems allow 255 bytes
+DRAFTS_FOLDER = "_drafts"  # Jekyll's convention: articles in such a folder are drafts
 
 
 def load(
@@ -39,6 +41,13 @@ def load(
         return None, {}, diagnostics
 
     slug = meta.slug or slugify(Path(source.name).stem)
+    if len(slug.encode()) > MAX_SLUG_BYTES:
+        where = meta.slug_mark if meta.slug else (0, 0)
+        diagnostics.append(error(
+            source.name, *where, f"the URL slug is {len(slug.encode())} bytes long; the limit "
+            f"is {MAX_SLUG_BYTES}", "give the article a shorter 'slug:' or file name",
+        ))
+        return None, {}, diagnostics
     if not slug:
         diagnostics.append(
             error(
@@ -66,10 +75,8 @@ def load(
                     f"put it beside {Path(source.name).name}",
                 )
             )
-        elif not file.resolve().is_relative_to(config.root):
-            diagnostics.append(
-                error(source.name, *where, f"photo {meta.photo.src!r} links outside the repository")
-            )
+        elif problem := outside(file, config.content):
+            diagnostics.append(error(source.name, *where, f"photo {meta.photo.src!r} {problem}"))
         else:
             try:
                 probe = images.probe(file)
@@ -115,6 +122,9 @@ def load(
             )
         if not ref.slug:
             diagnostics.append(error(source.name, *mark, f"tag {name!r} has no letters or digits"))
+        elif len(ref.slug.encode()) > MAX_SLUG_BYTES:
+            diagnostics.append(error(source.name, *mark, f"tag {shorten(name, 40)!r} is too long "
+                                     f"for a URL (limit {MAX_SLUG_BYTES} bytes)"))
         elif ref.slug in tags:
             diagnostics.append(warning(source.name, *mark, f"tag {name!r} is listed twice"))
         else:
@@ -146,9 +156,8 @@ def load(
         elif not file.is_file():
             diagnostics.append(error(source.name, *where, f"image file {src!r} not found",
                                      f"put it beside {Path(source.name).name}"))
-        elif not file.resolve().is_relative_to(config.root):
-            diagnostics.append(error(source.name, *where,
-                                     f"image {src!r} links outside the repository"))
+        elif problem := outside(file, config.content):
+            diagnostics.append(error(source.name, *where, f"image {src!r} {problem}"))
         else:
             assets.append((src, file))
     if has_errors(diagnostics):
@@ -170,7 +179,7 @@ def load(
         text=body.text,
         words=body.words,
         reading_minutes=max(1, math.ceil(body.words / config.words_per_minute)),
-        draft=meta.draft,
+        draft=meta.draft or DRAFTS_FOLDER in Path(source.name).parts,
         links=links,
         assets=tuple(dict.fromkeys(assets)),
     )

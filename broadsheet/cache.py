@@ -1,54 +1,111 @@
-"""The build cache in `.broadsheet-cache/`: what the previous build computed, keyed by content.
+"""The build cache in `.broadsheet-cache/build.sqlite`: what earlier builds computed.
 
-It holds each article's parse result under the SHA-256 of the file's bytes and of the tag
-vocabulary (with the photo path it depends on), each output page's fingerprint (a hash of
-everything its rendering reads), and the content hashes of copied files. The whole cache is
-tied to a digest of the engine's own source code and of the config: a new version, another
-config, or a corrupt, missing or unreadable file all mean an empty cache and so a cold
-build, never a wrong one.
+Two kinds of knowledge live here, trusted differently:
+- by content: each article's parse result under the SHA-256 of its bytes and vocabulary (with
+  the photo and image digests it depended on), and the search analysis of each document under
+  the hash of its text. These are right whatever happened since, so they are always used.
+- about the site folder: each output file's page fingerprint and content digest, the search
+  files, the spare tree. These describe one particular build, named by its site id, and are
+  used only while `site/` carries that id in its marker file (see `output`). A build killed
+  between the swap and the commit leaves the marker naming a build the cache does not know,
+  so the next build trusts nothing about the folder and compares everything.
+
+Records are JSON (see `records`), so a cache restored from a shared store cannot run code; a
+corrupt file, a record of the wrong shape, another engine version or another config all mean
+an empty cache and so a cold build, never a wrong one. Each build commits in one transaction,
+after its site was swapped in.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import hashlib
-import os
-import pickle
-import tempfile
+import json
+import sqlite3
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from . import records
 from .config import Config
+from .diagnostics import Diagnostic
+from .model import Article
 
 CACHE_DIR = ".broadsheet-cache"
-FORMAT = 1
+FORMAT = 2
+Result = tuple[Article | None, dict[tuple[str, str], tuple[int, int]], list[Diagnostic]]
+Analysed = tuple[tuple[tuple[str, ...], tuple[int, ...], int], ...]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (source TEXT PRIMARY KEY, key TEXT NOT NULL,
+    deps TEXT NOT NULL, result TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT, digest TEXT,
+    copied INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS spare (path TEXT PRIMARY KEY, digest TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS analysis (key BLOB PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
 
 
-@dataclass
+@dataclass(frozen=True)
 class ArticleEntry:
     key: str  # SHA-256 of the vocabulary and the file's bytes
-    photo: tuple | None  # (photo path, its content digest or False) the result depended on
-    result: tuple  # (Article | None, tag marks, diagnostics) as articles.load returned it
+    photo: tuple | None  # ((file, content digest or False), ...) the result depended on
+    result: Result  # as articles.load returned it
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the last build of the site said of itself, for a build with no change at all."""
+
+    inputs: str
+    articles: int
+    pages: int
+    diagnostics: tuple[Diagnostic, ...]
 
 
 @dataclass
 class BuildCache:
     articles: dict[str, ArticleEntry] = field(default_factory=dict)  # by source name
+    # about the site folder whose marker says `site_id` (empty: nothing known)
+    site_id: str = ""
+    manifest: Manifest | None = None
     pages: dict[str, str] = field(default_factory=dict)  # output path -> fingerprint
     copies: dict[str, str] = field(default_factory=dict)  # output path -> content digest
-    search: str = ""  # digest of what the search index was built from
-    search_files: tuple[str, ...] = ()
-    outputs: frozenset[str] = frozenset()  # every file of the site the last build wrote
     written: dict[str, str] = field(default_factory=dict)  # generated file -> digest of bytes
-    spare: dict[str, str] | None = None  # file -> digest in the spare tree (output.py)
+    outputs: frozenset[str] = frozenset()  # every file of that site
+    search: str = ""  # digest of what its search files were built from
+    search_files: tuple[str, ...] = ()
+    spare_id: str = ""  # the spare tree beside it (output.py), by its marker
+    spare: dict[str, str] | None = None  # file -> digest in the spare tree
+
+    def forget_site(self) -> None:
+        """Drop what is known about the output folder (it is not the build recorded)."""
+        self.site_id, self.manifest = "", None
+        self.pages, self.copies, self.written = {}, {}, {}
+        self.outputs, self.search, self.search_files = frozenset(), "", ()
+        self.forget_spare()
+
+    def forget_spare(self) -> None:
+        self.spare_id, self.spare = "", None
+
+    def snapshot(self) -> BuildCache:
+        """A copy to diff against when saving (values are shared: they are never mutated)."""
+        return dataclasses.replace(
+            self, articles=dict(self.articles), pages=dict(self.pages),
+            copies=dict(self.copies), written=dict(self.written),
+        )
 
 
 @functools.cache
 def code_digest() -> str:
     """Changes whenever the engine's code does, so a new version never trusts old results."""
     digest = hashlib.sha256(str(FORMAT).encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -58,92 +115,212 @@ def config_digest(config: Config) -> str:
 
 
 def location(config: Config) -> Path:
-    return config.root / CACHE_DIR / "build.pickle"
+    return config.root / CACHE_DIR / "build.sqlite"
+
+
+@contextlib.contextmanager
+def _connect(config: Config, create: bool):
+    """The cache database if it is ours, this engine's and this config's; else None (and,
+    with `create`, a fresh empty one)."""
+    path = location(config)
+    if not create and not path.is_file():
+        yield None
+        return
+    try:
+        if create:
+            path.parent.mkdir(exist_ok=True)
+            (path.parent / ".gitignore").write_text("*\n")
+        db = sqlite3.connect(path, timeout=10, isolation_level=None)
+    except (OSError, sqlite3.Error):
+        yield None
+        return
+    try:
+        yield _checked(db, config, create)
+    finally:
+        db.close()
+
+
+def _checked(db: sqlite3.Connection, config: Config, create: bool) -> sqlite3.Connection | None:
+    expected = {"format": str(FORMAT), "engine": code_digest(), "config": config_digest(config)}
+    try:
+        found = dict(db.execute("SELECT key, value FROM meta"))
+    except sqlite3.Error:
+        found = {}
+    if found == expected:
+        return db
+    if not create:
+        return None
+    db.execute("BEGIN IMMEDIATE")
+    for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+        db.execute(f'DROP TABLE "{table}"')
+    for statement in filter(str.strip, _SCHEMA.split(";")):
+        db.execute(statement)
+    db.executemany("INSERT INTO meta VALUES (?, ?)", expected.items())
+    db.execute("COMMIT")
+    return db
 
 
 def load(config: Config) -> BuildCache:
-    path = location(config)
+    """Everything the last build kept; an empty cache when there is none or it is not usable."""
     try:
-        with path.open("rb") as handle:
-            header = pickle.load(handle)
-            if header != (FORMAT, code_digest(), config_digest(config)):
-                return BuildCache()
-            cache = pickle.load(handle)
-        return cache if isinstance(cache, BuildCache) else BuildCache()
-    except Exception:
+        with _connect(config, create=False) as db:
+            return _load(db) if db is not None else BuildCache()
+    except (sqlite3.Error, ValueError, OSError):
         return BuildCache()
 
 
-def discard(config: Config) -> None:
-    for path in (location(config), location(config).parent / "search.pickle"):
-        path.unlink(missing_ok=True)
+def _load(db: sqlite3.Connection) -> BuildCache:
+    cache = BuildCache()
+    for source, key, deps, result in db.execute("SELECT * FROM articles"):
+        try:
+            entry = ArticleEntry(key, _deps(deps), records.loads(result, Result))
+        except ValueError:
+            continue  # one bad record costs one parse
+        cache.articles[source] = entry
+    state = {key: json.loads(value) for key, value in db.execute("SELECT * FROM state")}
+    if "site_id" not in state:
+        return cache
+    cache.site_id = state["site_id"]
+    cache.manifest = records.loads(json.dumps(state["manifest"]), Manifest)
+    cache.search, cache.search_files = state["search"], tuple(state["search_files"])
+    for path, fingerprint, digest, copied in db.execute("SELECT * FROM outputs"):
+        if fingerprint is not None:
+            cache.pages[path] = fingerprint
+        if digest is not None:
+            (cache.copies if copied else cache.written)[path] = digest
+    cache.outputs = frozenset(p for (p,) in db.execute("SELECT path FROM outputs"))
+    if state.get("spare_id"):
+        cache.spare_id, cache.spare = state["spare_id"], dict(db.execute("SELECT * FROM spare"))
+    return cache
 
 
-def save(config: Config, cache: BuildCache) -> None:
-    _write(location(config), cache, config)
+def _deps(text: str) -> tuple | None:
+    value = json.loads(text)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(
+        isinstance(v, list) and len(v) == 2 and isinstance(v[0], str) for v in value
+    ):
+        raise ValueError("deps")
+    return tuple((name, digest) for name, digest in value)
 
 
-def _write(path: Path, value: object, config: Config) -> None:
-    """Write atomically; a cache that cannot be written only costs speed next time."""
+def load_manifest(config: Config) -> tuple[str, Manifest, list[str]] | None:
+    """(site id, manifest, output files) of the last build, without loading anything else."""
     try:
-        path.parent.mkdir(exist_ok=True)
-        (path.parent / ".gitignore").write_text("*\n")
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".build-")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump((FORMAT, code_digest(), config_digest(config)), handle)
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temp, path)
-    except OSError:
-        pass
-
-
-def file_digest(path: Path) -> str:
-    """Content hash of a copied file (photos, static assets): never trust modification times."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """A small summary of the last successful build, read first: when the inputs' digest is
-    unchanged, nothing else needs loading."""
-
-    inputs: str
-    outputs: frozenset[str]
-    articles: int
-    pages: int
-    diagnostics: tuple
-
-
-def load_manifest(config: Config) -> Manifest | None:
-    try:
-        with (location(config).parent / "manifest.pickle").open("rb") as handle:
-            header = pickle.load(handle)
-            manifest = pickle.load(handle)
-        ok = header == (FORMAT, code_digest(), config_digest(config))
-        return manifest if ok and isinstance(manifest, Manifest) else None
-    except Exception:
+        with _connect(config, create=False) as db:
+            if db is None:
+                return None
+            state = {k: json.loads(v) for k, v in db.execute(
+                "SELECT * FROM state WHERE key IN ('site_id', 'manifest')")}
+            if "site_id" not in state:
+                return None
+            manifest = records.loads(json.dumps(state["manifest"]), Manifest)
+            outputs = [p for (p,) in db.execute("SELECT path FROM outputs")]
+            return state["site_id"], manifest, outputs
+    except (sqlite3.Error, ValueError, OSError):
         return None
 
 
-def save_manifest(config: Config, manifest: Manifest) -> None:
-    _write(location(config).parent / "manifest.pickle", manifest, config)
-
-
-def load_search(config: Config) -> dict:
-    """The search analysis kept by the last build (large, so only read when needed)."""
+def save(config: Config, cache: BuildCache, before: BuildCache | None = None) -> None:
+    """Write `cache` in one transaction, only what differs from `before` (what the database
+    held). A cache that cannot be written only costs speed next time."""
+    before = before or BuildCache()
     try:
-        with (location(config).parent / "search.pickle").open("rb") as handle:
-            header = pickle.load(handle)
-            value = pickle.load(handle)
-        ok = header == (FORMAT, code_digest(), config_digest(config))
-        return value if ok and isinstance(value, dict) else {}
-    except Exception:
+        with _connect(config, create=True) as db:
+            if db is not None:
+                _save(db, cache, before)
+    except (sqlite3.Error, OSError):
+        with contextlib.suppress(OSError):
+            location(config).unlink()  # never leave a half-trusted cache behind
+
+
+def _save(db: sqlite3.Connection, cache: BuildCache, before: BuildCache) -> None:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        row = db.execute("SELECT value FROM state WHERE key = 'site_id'").fetchone()
+        if (json.loads(row[0]) if row else "") != before.site_id:
+            # another process committed since `before` was read: rewrite everything
+            db.execute("DELETE FROM articles")
+            db.execute("DELETE FROM outputs")
+            before = BuildCache()
+        gone = before.articles.keys() - cache.articles.keys()
+        db.executemany("DELETE FROM articles WHERE source = ?", ((s,) for s in gone))
+        db.executemany(
+            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?)",
+            (
+                (source, e.key, json.dumps(e.photo), records.dumps(e.result))
+                for source, e in cache.articles.items()
+                if before.articles.get(source) is not e
+            ),
+        )
+        rows, old = _output_rows(cache), _output_rows(before)
+        db.executemany("DELETE FROM outputs WHERE path = ?", ((p,) for p in old.keys() - rows))
+        db.executemany(
+            "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?)",
+            ((p, *row) for p, row in rows.items() if old.get(p) != row),
+        )
+        db.execute("DELETE FROM spare")
+        db.executemany("INSERT INTO spare VALUES (?, ?)", (cache.spare or {}).items())
+        state = {
+            "site_id": cache.site_id,
+            "manifest": records.encode(cache.manifest),
+            "search": cache.search,
+            "search_files": list(cache.search_files),
+            "spare_id": cache.spare_id,
+        }
+        db.execute("DELETE FROM state")
+        if cache.site_id:
+            db.executemany(
+                "INSERT INTO state VALUES (?, ?)", ((k, json.dumps(v)) for k, v in state.items())
+            )
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def _output_rows(cache: BuildCache) -> dict[str, tuple]:
+    return {
+        path: (
+            cache.pages.get(path),
+            cache.copies.get(path) or cache.written.get(path),
+            int(path in cache.copies),
+        )
+        for path in cache.outputs
+    }
+
+
+def load_analysis(config: Config) -> dict[bytes, Analysed]:
+    """The search analysis of every document of the last build (large: read only when the
+    search index must be rebuilt)."""
+    try:
+        with _connect(config, create=False) as db:
+            if db is None:
+                return {}
+            return {
+                bytes(key): records.loads(value, Analysed)
+                for key, value in db.execute("SELECT key, value FROM analysis")
+            }
+    except (sqlite3.Error, ValueError, OSError):
         return {}
 
 
-def save_search(config: Config, value: dict) -> None:
-    _write(location(config).parent / "search.pickle", value, config)
+def save_analysis(config: Config, analysis: dict[bytes, Analysed]) -> None:
+    """Store the analysis of documents not stored yet; drop that of documents gone."""
+    try:
+        with _connect(config, create=True) as db:
+            if db is None:
+                return
+            db.execute("BEGIN IMMEDIATE")
+            known = {bytes(k) for (k,) in db.execute("SELECT key FROM analysis")}
+            db.executemany("DELETE FROM analysis WHERE key = ?",
+                           ((k,) for k in known - analysis.keys()))
+            db.executemany(
+                "INSERT OR REPLACE INTO analysis VALUES (?, ?)",
+                ((k, records.dumps(v)) for k, v in analysis.items() if k not in known),
+            )
+            db.execute("COMMIT")
+    except (sqlite3.Error, OSError):
+        with contextlib.suppress(OSError):
+            location(config).unlink()

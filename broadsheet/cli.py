@@ -133,6 +133,9 @@ def _build(config: config_module.Config, style: str, clean: bool = False) -> int
 
 
 def _check(config: config_module.Config, paths: list[Path], style: str) -> int:
+    if missing := [p for p in paths if not (Path.cwd() / p).exists()]:
+        print(f"error: no such file or folder: {missing[0]}", file=sys.stderr)
+        return 2
     diagnostics = check(config, [Path.cwd() / p for p in paths])
     _report(diagnostics, style)
     errors = sum(d.severity == "error" for d in diagnostics)

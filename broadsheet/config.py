@@ -6,6 +6,7 @@ point outside it, so a hostile config cannot make a build read or write elsewher
 
 from __future__ import annotations
 
+import itertools
 import re
 import zoneinfo
 from dataclasses import dataclass, fields, replace
@@ -97,31 +98,39 @@ def load(root: Path, **overrides: object) -> tuple[Config, list[Diagnostic]]:
     root = root.resolve()
     config = Config(root=root)
     diagnostics: list[Diagnostic] = []
+    marks: dict[str, tuple[int, int]] = {}
     path = root / CONFIG_FILE
     if path.is_file():
-        config, diagnostics = _read(config, path)
-    config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
-    diagnostics += _check(config)
+        config, diagnostics, marks = _read(config, path)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    config = replace(config, **given)
+    for key in given:  # a value from the command line has no line in the file
+        marks.pop(key, None)
+    diagnostics += _check(config, marks)
     return config, diagnostics
 
 
-def _read(config: Config, path: Path) -> tuple[Config, list[Diagnostic]]:
+def _read(config: Config, path: Path) -> tuple[Config, list[Diagnostic], dict]:
     name = CONFIG_FILE
     try:
         doc = yamldoc.parse(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        return config, [error(name, 0, 0, "not valid UTF-8 text")]
+        return config, [error(name, 0, 0, "not valid UTF-8 text")], {}
+    except OSError as exc:
+        return config, [error(name, 0, 0, f"cannot read: {exc.strerror or exc}")], {}
     except yamldoc.YamlError as exc:
-        return config, [error(name, exc.line, exc.column, exc.message, exc.hint)]
+        return config, [error(name, exc.line, exc.column, exc.message, exc.hint)], {}
     if doc.data is None:
-        return config, []
+        return config, [], {}
     if not isinstance(doc.data, dict):
-        return config, [error(name, 1, 1, "the config must be a mapping of settings")]
+        return config, [error(name, 1, 1, "the config must be a mapping of settings")], {}
     known = {f.name for f in fields(Config)} - {"root", "drafts"}
     values: dict[str, object] = {}
+    marks: dict[str, tuple[int, int]] = {}
     diagnostics: list[Diagnostic] = []
     for key, value in doc.data.items():
         line, col = doc.where_key(key)
+        marks[key] = doc.where(key)
         if key not in known:
             diagnostics.append(warning(name, line, col, f"unknown setting {key!r}"))
         elif key == "allow_html":
@@ -141,17 +150,22 @@ def _read(config: Config, path: Path) -> tuple[Config, list[Diagnostic]]:
         elif not isinstance(value, str):
             diagnostics.append(error(name, line, col, f"{key} must be a single value"))
         elif key in _INT:
-            if not value.isdigit() or int(value) < 1:
+            if not re.fullmatch(r"[0-9]{1,6}", value) or int(value) < 1:
                 diagnostics.append(error(name, line, col, f"{key} must be a positive number"))
             else:
                 values[key] = int(value)
         else:
             values[key] = value
-    return replace(config, **values), diagnostics
+    return replace(config, **values), diagnostics, marks
 
 
-def _check(config: Config) -> list[Diagnostic]:
-    diagnostics = []
+def _check(config: Config, marks: dict[str, tuple[int, int]]) -> list[Diagnostic]:
+    def fail(key: str, message: str, hint: str = "", also: str = "") -> None:
+        where = marks.get(key) or marks.get(also) or (0, 0)
+        diagnostics.append(error(CONFIG_FILE, *where, message, hint))
+
+    diagnostics: list[Diagnostic] = []
+    folders: dict[str, Path] = {}
     for key in _DIRS:
         value = getattr(config, key)
         target = (config.root / value).resolve()
@@ -161,23 +175,32 @@ def _check(config: Config) -> list[Diagnostic]:
             or re.match(r"^[A-Za-z]:", value)
             or (target != config.root and config.root not in target.parents)
         ):
-            diagnostics.append(
-                error(CONFIG_FILE, 0, 0, f"{key} {value!r} must be a folder inside the repository")
-            )
-    if (config.root / config.output_dir).resolve() == config.root:
-        diagnostics.append(error(CONFIG_FILE, 0, 0, "output_dir cannot be the repository itself"))
+            fail(key, f"{key} {value!r} must be a folder inside the repository")
+        elif target == config.root:
+            fail(key, f"{key} cannot be the repository itself", "name a folder inside it")
+        elif hidden := [p for p in target.relative_to(config.root).parts if p.startswith(".")]:
+            fail(key, f"{key} {value!r} is inside the hidden folder {hidden[0]!r}",
+                 "hidden folders hold the repository's history and the build cache")
+        else:
+            folders[key] = target
+    for key, other in itertools.combinations(folders, 2):
+        a, b = folders[key], folders[other]
+        if a == b or a in b.parents or b in a.parents:
+            fail(other, f"{other} {getattr(config, other)!r} overlaps {key} "
+                 f"{getattr(config, key)!r}", "the four folders must be separate", also=key)
     try:
         config.zone  # noqa: B018 - validates the name
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        diagnostics.append(error(CONFIG_FILE, 0, 0, f"unknown timezone {config.timezone!r}"))
-    if config.base_url and not re.match(r"^(https?://[^/\s]+)?/?[^\s]*$", config.base_url):
-        diagnostics.append(
-            error(
-                CONFIG_FILE,
-                0,
-                0,
-                f"base_url {config.base_url!r} is not a URL or path",
-                "use https://example.org/archive/ or /archive/",
-            )
+        fail("timezone", f"unknown timezone {config.timezone!r}")
+    if config.base_url and not _BASE_URL.fullmatch(config.base_url):
+        fail(
+            "base_url",
+            f"base_url {config.base_url!r} is not an http(s) URL or a path",
+            "use https://example.org/archive/ or /archive/",
         )
     return diagnostics
+
+
+# An http(s) URL or an absolute path (not `//host`), without spaces, quotes, brackets or controls.
+_PATH = r"/(?!/)[A-Za-z0-9._~!$&()*+,;=:@%/-]*"
+_BASE_URL = re.compile(rf"https?://[A-Za-z0-9.-]+(:[0-9]{{1,5}})?({_PATH})?|{_PATH}")

@@ -7,13 +7,12 @@ build with no change at all stop before loading anything else.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import articles, cache, sources, vocabulary
 from .config import Config
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, error, warning
 
 
 @dataclass(frozen=True)
@@ -27,51 +26,53 @@ class Inputs:
     sources: tuple[tuple[Path, str, bytes, str], ...]  # path, name, bytes, cache key
     digest: str
     file_digests: dict[str, str]  # content hash of every other file read, by path
+    static_files: dict[str, Path]  # the files copied to site/static/, by name
 
     def digest_of(self, path: Path) -> str:
-        """The content hash of `path`, read once per build (photos are hashed only here)."""
-        return self.file_digests.get(str(path)) or cache.file_digest(path)
+        """The content hash of `path`, read once per build by `read_inputs` ("" for a file it
+        could not read or did not list, which it reported)."""
+        return self.file_digests.get(str(path), "")
 
 
 def read_inputs(config: Config) -> Inputs:
-    tags, problems = vocabulary.load(config.content, articles.vocabulary_name(config))
+    problems: list[Diagnostic] = []
+    if not config.content.is_dir():
+        problems.append(error(
+            f"{config.content_dir}/", 0, 0, "the content folder does not exist",
+            "create it, or set content_dir in broadsheet.yml to the folder of your articles",
+        ))
+    tags, trouble = vocabulary.load(config.content, articles.vocabulary_name(config))
+    problems += trouble
     vocab_key = hashlib.sha256(repr(tags).encode()).hexdigest()
     digest = hashlib.sha256(
         f"{cache.code_digest()}{cache.config_digest(config)}{vocab_key}".encode()
     )
-    found = []
-    for path in sources.find_articles(config.content):
-        name, data, trouble = sources.read_bytes(path, config.root)
-        problems += trouble
-        if data is not None:
-            key = hashlib.sha256(vocab_key.encode() + data).hexdigest()
-            found.append((path, name, data, key))
-            digest.update(f"{name}\0{key}\0".encode())
-    hashes = {}
+    found, hashes, static = [], {}, {}
     for folder in (config.content, config.templates, config.static):
-        for name, path in files_below(folder, skip_suffix=".md").items():
-            hashes[str(path)] = cache.file_digest(path)
+        listing = sources.walk(folder, config.root)
+        if folder == config.static:
+            static = listing.files
+        problems += listing.problems
+        for name, path in listing.files.items():
+            if folder == config.content and sources.is_article(name):
+                source_name, data, trouble = sources.read_bytes(path, config.root)
+                problems += trouble
+                if data is not None:
+                    key = hashlib.sha256(vocab_key.encode() + data).hexdigest()
+                    found.append((path, source_name, data, key))
+                    digest.update(f"{source_name}\0{key}\0".encode())
+                continue
+            if folder == config.content and (why := sources.UNREAD_SUFFIXES.get(path.suffix)):
+                problems.append(warning(path.relative_to(config.root).as_posix(), 0, 0, why))
+            try:
+                hashes[str(path)] = sources.file_digest(path)
+            except OSError as exc:
+                problems.append(error(path.relative_to(config.root).as_posix(), 0, 0,
+                                      f"cannot read: {exc.strerror or exc}"))
+                continue
             digest.update(f"{folder.name}/{name}\0{hashes[str(path)]}\0".encode())
-    return Inputs(tags, tuple(problems), tuple(found), digest.hexdigest(), hashes)
-
-
-def static_files(folder: Path) -> dict[str, Path]:
-    return files_below(folder)
-
-
-def files_below(folder: Path, skip_suffix: str = "") -> dict[str, Path]:
-    """Files below `folder` by relative name: hidden ones and links leading out are left out."""
-    if not folder.is_dir():
-        return {}
-    root = folder.resolve()
-    found = {}
-    for base, folders, names in os.walk(folder):
-        folders[:] = sorted(f for f in folders if not f.startswith("."))
-        for name in sorted(names):
-            path = Path(base, name)
-            if name.startswith(".") or (skip_suffix and name.endswith(skip_suffix)):
-                continue
-            if path.is_symlink() and not path.resolve().is_relative_to(root):
-                continue
-            found[path.relative_to(folder).as_posix()] = path
-    return dict(sorted(found.items()))
+    if config.content.is_dir() and not found:
+        problems.append(warning(f"{config.content_dir}/", 0, 0, "no articles found",
+                                "articles are Markdown files such as "
+                                f"{config.content_dir}/articles/2024/a-title.md"))
+    return Inputs(tags, tuple(problems), tuple(found), digest.hexdigest(), hashes, static)

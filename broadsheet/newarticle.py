@@ -34,10 +34,22 @@ Write the article here, in Markdown.
 """
 
 
+MAX_SLUG = 80  # characters of a slug made from the title; longer titles are cut at a word
+
+
 def main(config: Config, title: str, tags: str, when: str | None, slug: str | None) -> int:
     title = " ".join(title.split())
-    slug = slug or slugify(title)
-    if not title or not slug or not SLUG_RE.fullmatch(slug) or slug != slug.lower():
+    if slug is not None:
+        if not SLUG_RE.fullmatch(slug) or slug != slug.lower() or len(slug) > MAX_SLUG:
+            print(
+                f"error: --slug {slug!r} must be lowercase letters, digits and hyphens, "
+                f"at most {MAX_SLUG} characters",
+                file=sys.stderr,
+            )
+            return 2
+    else:
+        slug = short_slug(title)
+    if not title or not slug:
         print(f"error: cannot make a file name from {title!r}; pass --slug", file=sys.stderr)
         return 2
     try:
@@ -70,6 +82,15 @@ def main(config: Config, title: str, tags: str, when: str | None, slug: str | No
         return 1
     print(path.relative_to(config.root).as_posix())
     return 0
+
+
+def short_slug(title: str, limit: int = MAX_SLUG) -> str:
+    """The title's slug, cut after the last whole word that fits in `limit` characters."""
+    slug = slugify(title)
+    if len(slug) <= limit:
+        return slug
+    cut = slug[: limit + 1].rpartition("-")[0]
+    return cut or slug[:limit]
 
 
 def _quote(text: str) -> str:

@@ -7,17 +7,54 @@ files that differ, instead of assembling every file again. Files are never writt
 (the trees share unchanged files as hard links): a changed file is unlinked and created anew.
 A failure or interruption before the swap leaves `site/` untouched and no temporary folder;
 the spare is renamed away before it is touched, so a half-updated spare is never trusted.
+
+Every tree this module writes carries a marker file naming its build (`MARKER`). A folder
+without it is never replaced or deleted: a misconfigured output folder cannot destroy sources.
+The build id in it tells the cache which build the folder holds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import fcntl
 import os
 import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
 _RENAME_EXCHANGE = 2
+MARKER = ".broadsheet-site"
+_MARKER_TEXT = "Written by Broadsheet (python build.py); replaced by every build.\nbuild: {}\n"
+
+
+class NotOurs(OSError):
+    """The output folder holds something this program did not write."""
+
+
+def build_id(folder: Path) -> str | None:
+    """The build a folder holds, from its marker; None when it is not a build of ours."""
+    try:
+        if folder.is_symlink() or not folder.is_dir():
+            return None
+        text = (folder / MARKER).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    last = text.rstrip("\n").rpartition("\n")[2]
+    return last.removeprefix("build: ") if last.startswith("build: ") else None
+
+
+def _ours_or_absent(folder: Path) -> bool:
+    if not os.path.lexists(folder):
+        return True
+    if folder.is_symlink() or not folder.is_dir():
+        return False
+    return build_id(folder) is not None or not any(folder.iterdir())
+
+
+def _mark(tree: Path, site_id: str) -> None:
+    (tree / MARKER).unlink(missing_ok=True)  # may be shared with the site by a hard link
+    (tree / MARKER).write_text(_MARKER_TEXT.format(site_id), encoding="utf-8")
 
 
 def write_site(
@@ -27,22 +64,64 @@ def write_site(
     keep: frozenset[str] = frozenset(),
     target: dict[str, str] | None = None,
     spare: dict[str, str] | None = None,
+    site_id: str = "",
 ) -> int:
     """Make `output` hold exactly: `files` (site path -> bytes), `copies` (site path -> source
-    file) and the files named in `keep`, taken unchanged from the current `output`. `target`
-    gives the content digest of every file of the new build and `spare` that of every file of
-    the spare tree; with both, only the files that differ are written. Returns the number of
-    files written; when nothing changed, nothing is written at all."""
-    if not files and not copies and output.is_dir() and _listing(output) == keep:
-        return 0
+    file) and the files named in `keep`, taken unchanged from the current `output`, plus the
+    marker naming `site_id`. `target` gives the content digest of every file of the new build
+    and `spare` that of every file of the spare tree; with both, only the files that differ are
+    written. Returns the number of files written; when nothing changed, nothing is written.
+    Raises `NotOurs` (before writing anything) when `output` is not a build of ours."""
+    if not _ours_or_absent(output):
+        raise NotOurs(f"{output.name}/ holds files Broadsheet did not write (no {MARKER})")
     output.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(output.parent):
+        _remove_abandoned(output)
+        return _write(output, files, copies, keep, target, spare, site_id)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path):
+    """One build writes beside `folder` at a time (a lock on the folder itself)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _remove_abandoned(output: Path) -> None:
+    """Staging folders of a build that was killed (under the lock, none is in use)."""
+    for stale in output.parent.glob(f".{output.name}.new-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in output.parent.glob(f".{output.name}.old-*"):
+        if not os.path.lexists(output) and build_id(stale / "site") is not None:
+            os.rename(stale / "site", output)  # killed between the two renames of `_swap`
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _write(output, files, copies, keep, target, spare, site_id) -> int:
+    if (
+        not files
+        and not copies
+        and build_id(output) == site_id
+        and _listing(output) == keep
+    ):
+        return 0
     spare_dir = output.parent / f".{output.name}.spare"
-    if target is not None and spare is not None and spare_dir.is_dir() and output.is_dir():
+    if (
+        target is not None
+        and spare is not None
+        and build_id(spare_dir) is not None
+        and build_id(output) is not None
+    ):
         staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
-        os.rename(spare_dir, staging / "tree")  # from here on, never trusted as a spare again
-        tree = staging / "tree"
         try:
+            os.rename(spare_dir, staging / "tree")  # from here on, never trusted as a spare
+            tree = staging / "tree"
             _update(tree, output, files, copies, target, spare)
+            _mark(tree, site_id)
             _swap(tree, output)
             _keep_as_spare(tree, spare_dir)
         finally:
@@ -62,13 +141,14 @@ def write_site(
         for rel in sorted(keep):
             source, target_path = output / _checked(rel), place(rel)
             try:
-                os.link(source, target_path)
+                os.link(source, target_path, follow_symlinks=False)
             except OSError:
-                shutil.copyfile(source, target_path)
+                shutil.copyfile(source, target_path, follow_symlinks=False)
         for rel, data in sorted(files.items()):
             place(rel).write_bytes(data)
         for rel, source in sorted(copies.items()):
             shutil.copyfile(source, place(rel))
+        _mark(staging, site_id)
         _swap(staging, output)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -104,7 +184,7 @@ def _update(
         elif rel in copies:
             shutil.copyfile(copies[rel], path)
         else:
-            os.link(output / rel, path)
+            os.link(output / rel, path, follow_symlinks=False)
     for folder in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
         while folder != tree and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
@@ -112,9 +192,16 @@ def _update(
 
 
 def _keep_as_spare(previous: Path, spare_dir: Path) -> None:
-    """After the swap `previous` holds the last build: it becomes the spare."""
-    shutil.rmtree(spare_dir, ignore_errors=True)
+    """After the swap `previous` holds the last build: it becomes the spare, unless something
+    not of ours stands in the spare's place (then that is left alone and no spare is kept)."""
+    if build_id(previous) is None:  # the first build: `previous` is the empty staging folder
+        shutil.rmtree(previous, ignore_errors=True)
+        return
+    if build_id(spare_dir) is not None:
+        shutil.rmtree(spare_dir, ignore_errors=True)
     try:
+        if os.path.lexists(spare_dir):
+            raise OSError("not ours")
         os.rename(previous, spare_dir)
     except OSError:
         shutil.rmtree(previous, ignore_errors=True)
@@ -129,11 +216,13 @@ def _checked(rel: str) -> str:
 
 
 def _listing(folder: Path) -> frozenset[str]:
+    """Every file below `folder` but the marker."""
     found = set()
     for base, _, names in os.walk(folder):
         prefix = os.path.relpath(base, folder)
         for name in names:
             found.add(name if prefix == "." else f"{prefix}/{name}")
+    found.discard(MARKER)
     return frozenset(found)
 
 

@@ -113,34 +113,33 @@ def _photo_state(article: model.Article | None, inputs: inputs_module.Inputs) ->
 
 
 def check(config: Config, paths: list[Path] | None = None) -> list[Diagnostic]:
-    """Every rule of the build plus the curator's, without writing; `paths` narrows the report
-    to those files (the whole archive is still read, for cross-file rules)."""
+    """Every rule of the build plus the curator's, without writing; `paths` (files or
+    folders) narrows the report to what lies there (the whole archive is still read, for
+    cross-file rules)."""
     _, diagnostics = load_site(replace(config, drafts=True), strict=True)
     if paths:
-        wanted = {p.resolve() for p in paths}
-        diagnostics = [d for d in diagnostics if (config.root / d.path).resolve() in wanted]
+        wanted = [p.resolve() for p in paths]
+
+        def chosen(d: Diagnostic) -> bool:
+            where = (config.root / d.path).resolve()
+            return any(where == w or w in where.parents for w in wanted)
+
+        diagnostics = [d for d in diagnostics if chosen(d)]
     return diagnostics
 
 
 class Session:
     """Keeps the build cache in memory across the builds of one process (the preview), so a
-    rebuild neither reads nor writes it; `close()` writes it once at the end. While a session
-    is open the cache on disk is removed: an old cache beside a newer site could be trusted
-    wrongly, a missing one only means a cold build."""
+    rebuild does not read it again. Every build still commits what it learnt to the database,
+    so nothing is lost if the preview is killed."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
         self.store = cache.load(config)
-        self.inputs = ""  # digest of the inputs of the session's last written build
-        search.restore_analysis(cache.load_search(config))
-        cache.discard(config)
+        self.saved = self.store.snapshot()  # what the database holds
 
     def close(self) -> None:
-        """Save the cache, unless another build has written the site since ours."""
-        manifest = cache.load_manifest(self.config)
-        if manifest is not None and manifest.inputs == self.inputs:
-            cache.save(self.config, self.store)
-            cache.save_search(self.config, search.analysis())
+        """Nothing to save: each build committed its own results."""
 
 
 def build(
@@ -154,16 +153,18 @@ def build(
     result = BuildResult()
     clock = _Clock(result.timings)
     inputs = inputs_module.read_inputs(config)
-    if not clean and (done := _unchanged(config, inputs.digest)):
+    if not clean and (done := _unchanged(config, inputs.digest, session)):
         result.articles, result.pages, result.diagnostics = done
-        if session is not None:
-            session.inputs = inputs.digest
         clock.lap("load")
         return result
-    if session is None:
-        store = cache.BuildCache() if clean else cache.load(config)
+    if clean:
+        store, saved = cache.BuildCache(), cache.BuildCache()
+    elif session is not None:
+        store, saved = session.store, session.saved
     else:
-        store = session.store = cache.BuildCache() if clean else session.store
+        store = cache.load(config)
+        saved = store.snapshot()
+    _trust_only_this_site(store, config)
     site, result.diagnostics = load_site(config, store=store, inputs=inputs, progress=progress)
     result.articles = len(site.articles)
     clock.lap("load")
@@ -171,7 +172,7 @@ def build(
         return result
 
     planned = pages.plan(site)
-    static_files = inputs_module.static_files(config.static)
+    static_files = inputs.static_files
     static_digests = {name: inputs.digest_of(path) for name, path in static_files.items()}
     hashes = {name: digest[:10] for name, digest in static_digests.items()}
     # An article's page shows its file and its photo (whose size and copies can change alone)
@@ -179,14 +180,11 @@ def build(
     digests = pages.Digests(lambda a: keys[a.source] + (_text_digest(a.html) if a.links else ""))
     base = _base_digest(config, static_digests)
     out = str(config.output) + os.sep
-    output_exists = os.path.isdir(out)
     fingerprints = {page.path: pages.fingerprint(page, base, digests) for page in planned}
     keep = {
         page.path
         for page in planned
-        if output_exists
-        and store.pages.get(page.path) == fingerprints[page.path]
-        and os.path.isfile(out + page.path)
+        if store.pages.get(page.path) == fingerprints[page.path] and os.path.isfile(out + page.path)
     }
     to_render = [page for page in planned if page.path not in keep]
     env = templates.environment(jinja2.FileSystemLoader(config.templates))
@@ -198,20 +196,18 @@ def build(
         return result
 
     search_digest = _text_digest("\0".join(digests.full(a) + a.path for a in site.articles))
-    if (
-        output_exists
-        and store.search == search_digest
-        and all(os.path.isfile(out + name) for name in store.search_files)
+    if store.search == search_digest and all(
+        os.path.isfile(out + name) for name in store.search_files
     ):
         keep.update(store.search_files)
+        search_files = store.search_files
     else:
-        if not clean and session is None:
-            search.restore_analysis(cache.load_search(config))
-        search_files = search.build_files(site)
-        if session is None:
-            cache.save_search(config, search.analysis())
-        files.update(search_files)
-        store.search, store.search_files = search_digest, tuple(sorted(search_files))
+        if not search.has_analysis() and not clean:
+            search.restore_analysis(cache.load_analysis(config))
+        built = search.build_files(site)
+        cache.save_analysis(config, search.analysis())
+        files.update(built)
+        search_files = tuple(sorted(built))
     files.update(feeds.build_files(site))
     files.update(sitemap.build_files(site, planned))
     clock.lap("search")
@@ -231,48 +227,34 @@ def build(
     copies, copy_digests = {}, {}
     for rel, (path, digest) in wanted.items():
         copy_digests[rel] = digest
-        if output_exists and store.copies.get(rel) == digest and os.path.isfile(out + rel):
+        if store.copies.get(rel) == digest and os.path.isfile(out + rel):
             keep.add(rel)
         else:
             copies[rel] = path
     written = {name: _bytes_digest(data) for name, data in files.items()}
     for name, digest in written.items():  # same bytes as last time: keep the file as it is
-        if (
-            store.written.get(name) == digest
-            and name in store.outputs
-            and os.path.isfile(out + name)
-        ):
+        if store.written.get(name) == digest and os.path.isfile(out + name):
             keep.add(name)
             del files[name]
-    if not files and not copies and keep == store.outputs:
-        clock.lap("write")  # nothing changed: leave site/ exactly as it is
-        if session is not None:
-            session.inputs = inputs.digest
-        cache.save_manifest(
-            config,
-            cache.Manifest(
-                inputs.digest,
-                store.outputs,
-                result.articles,
-                result.pages,
-                tuple(result.diagnostics),
-            ),
-        )
-        return result
     # digests of every file of the new build, and of the site it replaces (the next spare)
+    outputs = frozenset(keep) | files.keys() | copies.keys()
     target = {
-        p: written.get(p) or copy_digests.get(p) or store.written.get(p)
-        for p in keep | files.keys() | copies.keys()
+        p: written.get(p) or copy_digests.get(p) or store.written.get(p) or _file_digest(out + p)
+        for p in outputs
     }
-    previous = (
-        {p: store.written.get(p) or store.copies.get(p) for p in store.outputs}
-        if output_exists else {}
-    )
+    site_id = _text_digest(repr(sorted(target.items())))[:32]
+    previous = {p: store.written.get(p) or store.copies.get(p) for p in store.outputs}
     try:
         result.files_written = output.write_site(
-            config.output, files, copies, frozenset(keep),
-            target if all(target.values()) else None, store.spare,
+            config.output, files, copies, frozenset(keep), target,
+            store.spare if store.spare_id else None, site_id,
         )
+    except output.NotOurs as exc:
+        result.diagnostics.append(error(
+            config.output_dir, 0, 0, f"cannot write the site: {exc}",
+            "move that folder away (or delete it) and build again, or set output_dir",
+        ))
+        return result
     except OSError as exc:
         reason = exc.strerror or str(exc)
         result.diagnostics.append(
@@ -285,26 +267,36 @@ def build(
             )
         )
         return result
-    store.spare = previous if all(previous.values()) else None
-    store.pages, store.copies = fingerprints, copy_digests
-    store.outputs = frozenset(keep) | files.keys() | copies.keys()
+    # The site on disk is now the new build: record it (one transaction)
+    if store.site_id != site_id:
+        store.spare_id = store.site_id if store.site_id and all(previous.values()) else ""
+        store.spare = previous if store.spare_id else None
+    store.site_id = site_id
+    store.pages, store.copies, store.outputs = fingerprints, copy_digests, outputs
     store.written = {
         name: digest
         for name, digest in {**store.written, **written}.items()
-        if name in store.outputs
+        if name in outputs and name not in copy_digests
     }
-    if session is not None:
-        session.store, session.inputs = store, inputs.digest
-    else:
-        cache.save(config, store)
-    cache.save_manifest(
-        config,
-        cache.Manifest(
-            inputs.digest, store.outputs, result.articles, result.pages, tuple(result.diagnostics)
-        ),
+    store.search, store.search_files = search_digest, search_files
+    store.manifest = cache.Manifest(
+        inputs.digest, result.articles, result.pages, tuple(result.diagnostics)
     )
+    cache.save(config, store, saved)
+    if session is not None:
+        session.store, session.saved = store, store.snapshot()
     clock.lap("write")
     return result
+
+
+def _trust_only_this_site(store: cache.BuildCache, config: Config) -> None:
+    """What the cache says about the output folder and the spare holds only if they are the
+    builds it recorded (a build killed after its swap leaves another build there)."""
+    if not store.site_id or output.build_id(config.output) != store.site_id:
+        store.forget_site()
+    spare = config.output.parent / f".{config.output.name}.spare"
+    if not store.spare_id or output.build_id(spare) != store.spare_id:
+        store.forget_spare()
 
 
 def _base_digest(config: Config, static_digests: dict[str, str]) -> str:
@@ -327,14 +319,25 @@ def _text_digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _unchanged(config: Config, digest: str) -> tuple | None:
+def _file_digest(path: str) -> str:
+    with open(path, "rb") as handle:
+        return _bytes_digest(handle.read())
+
+
+def _unchanged(config: Config, digest: str, session: Session | None) -> tuple | None:
     """The previous build's figures if its inputs were exactly these and its output is still
     all there: then there is nothing to do."""
-    manifest = cache.load_manifest(config)
-    if manifest is None or manifest.inputs != digest:
+    if session is not None:
+        store = session.store
+        found = store.site_id, store.manifest, store.outputs
+    else:
+        found = cache.load_manifest(config)
+    if found is None or found[1] is None:
+        return None
+    site_id, manifest, outputs = found
+    if manifest.inputs != digest or output.build_id(config.output) != site_id:
         return None
     out = str(config.output) + os.sep
-    if not all(os.path.isfile(out + name) for name in manifest.outputs):
+    if not all(os.path.isfile(out + name) for name in outputs):
         return None
     return manifest.articles, manifest.pages, list(manifest.diagnostics)
-

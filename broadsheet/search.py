@@ -60,6 +60,10 @@ def analysis() -> dict:
     return _ANALYSER._cache
 
 
+def has_analysis() -> bool:
+    return bool(_ANALYSER._cache)
+
+
 def restore_analysis(remembered: dict) -> None:
     """Take back what `analysis()` gave, unless this process already has its own."""
     if not _ANALYSER._cache and isinstance(remembered, dict):

@@ -6,6 +6,7 @@ of its first bad byte; a BOM and CRLF line endings are accepted and normalised.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,20 +23,91 @@ class Source:
     text: str  # decoded, BOM removed, newlines normalised to \n
 
 
-def find_articles(content: Path) -> list[Path]:
-    """Every Markdown file under `content/` in a stable order, skipping hidden and `_` folders.
-    Linked folders are not entered; linked files are listed, and `read_bytes` checks them."""
-    if not content.is_dir():
-        return []
-    found = []
-    for base, folders, names in os.walk(content):
-        folders[:] = [f for f in folders if not f.startswith((".", "_"))]
-        found += [
-            Path(base, name)
-            for name in names
-            if name.endswith(".md") and not name.startswith((".", "_"))
-        ]
-    return sorted(found)
+# Markdown under its other names is read as an article; these formats are named, not read.
+ARTICLE_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn")
+UNREAD_SUFFIXES = {
+    ".mdx": "MDX (Markdown with JSX) is not read; rename it to .md once the JSX is gone",
+    ".rmd": "R Markdown is not read; knit it to .md",
+    ".qmd": "Quarto is not read; render it to .md",
+    ".rst": "reStructuredText is not read; convert it to Markdown (.md)",
+    ".adoc": "AsciiDoc is not read; convert it to Markdown (.md)",
+    ".asciidoc": "AsciiDoc is not read; convert it to Markdown (.md)",
+    ".org": "Org files are not read; convert it to Markdown (.md)",
+    ".textile": "Textile is not read; convert it to Markdown (.md)",
+    ".html": "HTML pages are not read; `python build.py import` makes an article of one",
+    ".htm": "HTML pages are not read; `python build.py import` makes an article of one",
+}
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The files below a source folder: hidden ones left out, links refused (a link could
+    bring any file of the machine into the site)."""
+
+    files: dict[str, Path]  # by path relative to the folder, sorted
+    problems: tuple[Diagnostic, ...]
+
+
+def walk(folder: Path, root: Path) -> Listing:
+    """Every file below `folder` in a stable order. Hidden files and folders (`.git`, editor
+    files) are left out; a symbolic link, to a file or a folder, is an error naming it."""
+    found: dict[str, Path] = {}
+    problems = []
+    for base, folders, names in os.walk(folder):
+        here = Path(base)
+        for name in sorted(folders):
+            if not name.startswith(".") and (here / name).is_symlink():
+                problems.append(_linked(here / name, root, "folder"))
+        folders[:] = sorted(
+            f for f in folders if not f.startswith(".") and not (here / f).is_symlink()
+        )
+        for name in sorted(names):
+            path = here / name
+            if name.startswith("."):
+                continue
+            if path.is_symlink():
+                problems.append(_linked(path, root, "file"))
+            else:
+                found[path.relative_to(folder).as_posix()] = path
+    return Listing(dict(sorted(found.items())), tuple(problems))
+
+
+def _linked(path: Path, root: Path, kind: str) -> Diagnostic:
+    return error(
+        path.relative_to(root).as_posix(),
+        0,
+        0,
+        f"is a symbolic link; linked {kind}s are not read",
+        f"put the {kind} itself here",
+    )
+
+
+def file_digest(path: Path) -> str:
+    """Content hash of a file (photos, images, static assets): never trust modification times."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def is_article(name: str) -> bool:
+    return name.lower().endswith(ARTICLE_SUFFIXES)
+
+
+def outside(path: Path, folder: Path) -> str:
+    """Why `path` (a file named by an article) may not be used, or "": it must lie inside
+    `folder` without passing through a symbolic link."""
+    try:
+        path.relative_to(folder)
+    except ValueError:
+        return "lies outside the content folder"
+    current = folder
+    for part in path.relative_to(folder).parts:
+        current = current / part
+        if current.is_symlink():
+            return "is a symbolic link (linked files are not read)"
+    return ""
 
 
 def read(path: Path, root: Path) -> tuple[Source | None, list[Diagnostic]]:
@@ -47,11 +119,9 @@ def read(path: Path, root: Path) -> tuple[Source | None, list[Diagnostic]]:
 
 
 def read_bytes(path: Path, root: Path) -> tuple[str, bytes | None, list[Diagnostic]]:
-    """The file's repository-relative name and raw bytes (what the build cache is keyed by)."""
+    """The file's repository-relative name and raw bytes (what the build cache is keyed by).
+    `walk` never lists a linked file or enters a linked folder."""
     name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-    # Folders are never followed (find_articles), so only a linked file can point outside.
-    if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
-        return name, None, [error(name, 0, 0, "links to a file outside the repository; not read")]
     try:
         data = path.read_bytes()
     except OSError as exc:

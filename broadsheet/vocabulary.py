@@ -54,12 +54,14 @@ EMPTY = Vocabulary({}, {})
 def load(content: Path, name: str) -> tuple[Vocabulary, list[Diagnostic]]:
     """Read `content/tags.yml`; `name` is its repository-relative path for messages."""
     path = content / VOCABULARY_FILE
-    if not path.is_file():
+    if not path.is_file() or path.is_symlink():  # a link is reported by sources.walk
         return EMPTY, []
     try:
         doc = yamldoc.parse(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         return EMPTY, [error(name, 0, 0, "not valid UTF-8 text")]
+    except OSError as exc:
+        return EMPTY, [error(name, 0, 0, f"cannot read: {exc.strerror or exc}")]
     except yamldoc.YamlError as exc:
         return EMPTY, [error(name, exc.line, exc.column, exc.message, exc.hint)]
     if doc.data is None:

@@ -9,8 +9,11 @@ the site model for every batch.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from .config import Config
 from .diagnostics import Diagnostic, error
 
 Progress = Callable[[str, int, int], None]  # stage, done, total: for a display on a terminal
+_PR_SET_PDEATHSIG = 1
 PARALLEL_FROM = 200  # below this many articles or pages, forking workers costs more than it saves
 
 
@@ -59,13 +63,24 @@ def _in_workers(function, jobs: list, progress: Progress | None = None, label: s
     size = max(16, len(jobs) // (workers * 8))
     batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with concurrent.futures.ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         results: list = []
         for batch in pool.map(function, batches):
             results += batch
             if progress:
                 progress(label, len(results), len(jobs))
         return results
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker must not outlive a build that was killed (`kill -9` runs no clean-up): ask
+    Linux to kill it when its parent dies, and stop now if that already happened."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the pool's shutdown must do
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _can_fork() -> bool:

@@ -114,16 +114,6 @@ def test_deleted_article_disappears_and_no_temp_folders_remain(tmp_path):
     assert scratch(root) == []
 
 
-def test_output_folder_outside_repository_is_refused(tmp_path):
-    from broadsheet import config
-
-    root = make_repo(tmp_path / "repo", files={"broadsheet.yml": "output_dir: ../elsewhere\n"})
-    _, problems = config.load(root)
-    assert [d.format() for d in problems] == [
-        "broadsheet.yml: error: output_dir '../elsewhere' must be a folder inside the repository"
-    ]
-
-
 def test_template_error_names_template_and_line(tmp_path):
     root = make_repo(tmp_path, FIXTURES / "site")
     (root / "templates/tags.html").write_text(

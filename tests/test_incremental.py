@@ -3,8 +3,10 @@ build's, a build with no change writes nothing, and a broken cache means a cold 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 from conftest import FIXTURES, build_repo, make_repo
@@ -135,18 +137,46 @@ def test_corrupt_or_stale_cache_means_cold_build(tmp_path):
     root = make_repo(tmp_path, FIXTURES / "site")
     assert build_repo(root).ok
     expected = tree(root / "site")
-    location = root / cache.CACHE_DIR / "build.pickle"
-    for damage in (b"", b"garbage", location.read_bytes()[:100]):
+    location = root / cache.CACHE_DIR / "build.sqlite"
+    for damage in (b"", b"garbage", location.read_bytes()[:100], location.read_bytes()[:5000]):
         location.write_bytes(damage)
         shutil.rmtree(root / "site")
         result = build_repo(root)
         assert result.ok and result.pages_rendered == result.pages
         assert tree(root / "site") == expected
     # a cache from another engine version is ignored
-    for path in (location, location.parent / "manifest.pickle"):
-        path.write_bytes(path.read_bytes().replace(cache.code_digest().encode(), b"0" * 64, 1))
+    with sqlite3.connect(location) as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'engine'", ("0" * 64,))
     assert build_repo(root).pages_rendered == 14
     assert tree(root / "site") == expected
+
+
+def test_cache_records_of_the_wrong_shape_mean_a_parse_not_a_crash(tmp_path):
+    root = make_repo(tmp_path, FIXTURES / "site")
+    assert build_repo(root).ok
+    expected = tree(root / "site")
+    with sqlite3.connect(root / cache.CACHE_DIR / "build.sqlite") as db:
+        rows = db.execute("SELECT source, result FROM articles").fetchall()
+        damaged = ['{"x": 1}', "[1, 2]", rows[0][1].replace('"title"', '"titel"'), "null",
+                   rows[1][1].replace('"date":"', '"date":"not a date')]
+        for (source, _), text in zip(rows, damaged, strict=False):
+            db.execute("UPDATE articles SET result = ? WHERE source = ?", (text, source))
+        db.execute("UPDATE state SET value = '{\"oops\": 1}' WHERE key = 'manifest'")
+        db.execute("UPDATE outputs SET fingerprint = 42")
+    result = build_repo(root)
+    assert result.ok, [d.format() for d in result.diagnostics]
+    assert tree(root / "site") == expected
+
+
+def test_the_cache_holds_no_code(tmp_path):
+    """The cache may come back from a shared store: it is SQLite with JSON text, not pickle."""
+    root = make_repo(tmp_path, FIXTURES / "site")
+    assert build_repo(root).ok
+    files = [p for p in (root / cache.CACHE_DIR).rglob("*") if p.is_file()]
+    assert not [p for p in files if p.suffix == ".pickle"]
+    with sqlite3.connect(root / cache.CACHE_DIR / "build.sqlite") as db:
+        for (text,) in db.execute("SELECT result FROM articles"):
+            json.loads(text)
 
 
 def test_no_change_fast_path_notices_a_deleted_output_file(tmp_path):

@@ -271,9 +271,9 @@ def test_open_page_reloads_itself_after_an_edit(preview, page):
     assert page.errors == []
 
 
-def test_session_keeps_the_cache_in_memory_and_writes_it_once(tmp_path):
-    """The preview's builds neither read nor write the cache file; it is written at the end,
-    and while it is open no stale cache file lies beside a newer site."""
+def test_session_keeps_the_cache_in_memory_and_commits_every_build(tmp_path):
+    """The preview reads the cache once; each of its builds commits, so a killed preview
+    loses nothing, and a build right after it starts from what the preview learnt."""
     from conftest import FIXTURES, make_repo
 
     from broadsheet import cache, pipeline
@@ -282,16 +282,13 @@ def test_session_keeps_the_cache_in_memory_and_writes_it_once(tmp_path):
     root = make_repo(tmp_path, FIXTURES / "site")
     config, _ = config_module.load(root)
     assert pipeline.build(config).ok
-    assert cache.location(config).is_file()
     session = pipeline.Session(config)
-    assert not cache.location(config).exists()
     article = root / "content/articles/third-way.md"
     article.write_text(article.read_text() + "\nMore.\n")
     result = pipeline.build(config, session=session)
     assert result.ok and result.pages_rendered == 1
-    assert not cache.location(config).exists()
-    session.close()
     assert cache.load(config).pages == session.store.pages
+    assert pipeline.build(config).files_written == 0
 
 
 def test_session_does_not_save_over_a_newer_build(tmp_path):

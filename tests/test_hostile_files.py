@@ -1,0 +1,446 @@
+"""Hostile files and folders: nothing outside the repository is read, nothing of it is copied
+into the site, nothing outside `site/` is written or destroyed, and nothing is dropped silently."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, REPO, build_repo, make_repo, scratch
+
+from broadsheet import cache, output, search
+from broadsheet import config as config_module
+
+
+def config_errors(root, text: str) -> list[str]:
+    (root / "broadsheet.yml").write_text(text)
+    _, problems = config_module.load(root)
+    return [d.format() for d in problems]
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("output_dir: ../elsewhere", "output_dir '../elsewhere' must be a folder inside the "
+         "repository"),
+        ("output_dir: /tmp/x", "output_dir '/tmp/x' must be a folder inside the repository"),
+        ("output_dir: .", "output_dir cannot be the repository itself (hint: name a folder "
+         "inside it)"),
+        ("output_dir: .git", "output_dir '.git' is inside the hidden folder '.git' (hint: hidden "
+         "folders hold the repository's history and the build cache)"),
+        ("output_dir: .git/x", "output_dir '.git/x' is inside the hidden folder '.git' (hint: "
+         "hidden folders hold the repository's history and the build cache)"),
+        ("output_dir: .broadsheet-cache", "output_dir '.broadsheet-cache' is inside the hidden "
+         "folder '.broadsheet-cache' (hint: hidden folders hold the repository's history and "
+         "the build cache)"),
+        ("output_dir: content", "output_dir 'content' overlaps content_dir 'content' (hint: the "
+         "four folders must be separate)"),
+        ("output_dir: content/articles", "output_dir 'content/articles' overlaps content_dir "
+         "'content' (hint: the four folders must be separate)"),
+        ("output_dir: templates", "output_dir 'templates' overlaps templates_dir 'templates' "
+         "(hint: the four folders must be separate)"),
+        ("output_dir: static/site", "output_dir 'static/site' overlaps static_dir 'static' "
+         "(hint: the four folders must be separate)"),
+        ("static_dir: .", "static_dir cannot be the repository itself (hint: name a folder "
+         "inside it)"),
+        ("static_dir: .git", "static_dir '.git' is inside the hidden folder '.git' (hint: hidden "
+         "folders hold the repository's history and the build cache)"),
+        ("templates_dir: content", "templates_dir 'content' overlaps content_dir 'content' "
+         "(hint: the four folders must be separate)"),
+    ],
+)
+def test_folders_that_would_read_publish_or_destroy_the_repository_are_refused(
+    tmp_path, setting, message
+):
+    root = make_repo(tmp_path)
+    assert config_errors(root, setting + "\n") == [f"broadsheet.yml:1:{setting.index(':') + 3}: "
+                                                   f"error: {message}"]
+
+
+def test_overlap_with_a_parent_folder_is_refused(tmp_path):
+    root = make_repo(tmp_path)
+    assert config_errors(root, "content_dir: site/content\n") == [
+        "broadsheet.yml:1:14: error: output_dir 'site' overlaps content_dir 'site/content' "
+        "(hint: the four folders must be separate)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(1)", "//evil.example/", "https://x.org/a b", "/a\"><script>/",
+     "data:text/html,x", "archive/"],
+)
+def test_base_url_must_be_an_http_url_or_a_path(tmp_path, url):
+    root = make_repo(tmp_path)
+    quoted = '"' + url.replace('"', '\\"') + '"'
+    assert config_errors(root, f"base_url: {quoted}\n") == [
+        f"broadsheet.yml:1:11: error: base_url {url!r} is not an http(s) URL or a path "
+        "(hint: use https://example.org/archive/ or /archive/)"
+    ]
+
+
+@pytest.mark.parametrize("value", ["²", "0", "-1", "1e3", "٣", "99999999999"])
+def test_per_page_must_be_a_plain_positive_number(tmp_path, value):
+    root = make_repo(tmp_path)
+    assert config_errors(root, f'per_page: "{value}"\n') == [
+        "broadsheet.yml:1:1: error: per_page must be a positive number"
+    ]
+
+
+def test_a_good_config_has_no_problems(tmp_path):
+    root = make_repo(tmp_path, FIXTURES / "site")
+    assert config_errors(root, "output_dir: public\nbase_url: https://x.org\n") == []
+    assert build_repo(root).ok
+
+
+def article(title="T", date="2020-01-02", extra="", body="Body.\n") -> str:
+    return f"---\ntitle: {title}\ndate: {date}\n{extra}---\n{body}"
+
+
+def messages(result) -> list[str]:
+    return sorted(d.format() for d in result.diagnostics)
+
+
+def site_files(root) -> dict[str, bytes]:
+    return {p.relative_to(root / "site").as_posix(): p.read_bytes()
+            for p in (root / "site").rglob("*") if p.is_file()}
+
+
+def test_symlinks_under_content_templates_and_static_are_errors_and_never_copied(tmp_path):
+    """A body image or photo linked to `.git/config` (which holds the checkout token in
+    Actions) must not reach the site, which is uploaded as an artifact."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text(article("Secret"))
+    (outside / "folder").mkdir()
+    (outside / "folder/inner.md").write_text(article("Inner"))
+    root = make_repo(tmp_path / "repo", files={
+        ".git/config": "[http]\n\textraheader = AUTHORIZATION: basic SECRET-TOKEN\n",
+        "content/articles/x.md": article(extra="photo:\n  src: photo.jpg\n  alt: x\n"),
+        "content/articles/y.md": article(body="![leak](leak.png)\n\n![sub](pics/leak.png)\n"),
+    })
+    articles = root / "content/articles"
+    (articles / "leak.png").symlink_to("../../.git/config")
+    (articles / "photo.jpg").symlink_to(root / ".git/config")
+    (articles / "pics").mkdir()
+    (articles / "pics/leak.png").symlink_to("../../../.git/config")
+    (articles / "linked.md").symlink_to(outside / "secret.md")
+    (articles / "folder").symlink_to(outside / "folder", target_is_directory=True)
+    (root / "static/leak.css").symlink_to("../.git/config")
+    (root / "templates/leak.html").symlink_to("../.git/config")
+    result = build_repo(root)
+    assert messages(result) == [
+        "content/articles/folder: error: is a symbolic link; linked folders are not read "
+        "(hint: put the folder itself here)",
+        "content/articles/leak.png: error: is a symbolic link; linked files are not read "
+        "(hint: put the file itself here)",
+        "content/articles/linked.md: error: is a symbolic link; linked files are not read "
+        "(hint: put the file itself here)",
+        "content/articles/photo.jpg: error: is a symbolic link; linked files are not read "
+        "(hint: put the file itself here)",
+        "content/articles/pics/leak.png: error: is a symbolic link; linked files are not read "
+        "(hint: put the file itself here)",
+        "content/articles/x.md:5:8: error: photo 'photo.jpg' is a symbolic link (linked files "
+        "are not read)",
+        "content/articles/y.md:5: error: image 'leak.png' is a symbolic link (linked files are "
+        "not read)",
+        "content/articles/y.md:7: error: image 'pics/leak.png' is a symbolic link (linked files "
+        "are not read)",
+        "static/leak.css: error: is a symbolic link; linked files are not read (hint: put the "
+        "file itself here)",
+        "templates/leak.html: error: is a symbolic link; linked files are not read (hint: put "
+        "the file itself here)",
+    ]
+    assert not (root / "site").exists()
+
+
+def test_a_linked_folder_on_the_way_to_an_image_is_refused(tmp_path):
+    root = make_repo(tmp_path, files={
+        "content/articles/x.md": article(body="![a](pics/a.png)\n"),
+        "elsewhere/a.png": "x",
+    })
+    (root / "content/articles/pics").symlink_to(root / "elsewhere", target_is_directory=True)
+    result = build_repo(root)
+    assert "content/articles/x.md:5: error: image 'pics/a.png' is a symbolic link (linked files "\
+        "are not read)" in messages(result)
+
+
+def test_the_repository_never_reaches_the_site(tmp_path):
+    root = make_repo(tmp_path, FIXTURES / "site", files={".git/config": "SECRET-TOKEN\n",
+                                                        "notes.md": "SECRET-TOKEN\n"})
+    assert build_repo(root).ok
+    for name, data in site_files(root).items():
+        assert b"SECRET-TOKEN" not in data, name
+        assert not name.startswith((".git", "content/", "templates/"))
+
+
+def test_a_missing_content_folder_is_an_error_not_an_empty_site(tmp_path):
+    root = make_repo(tmp_path, FIXTURES / "site")
+    (root / "broadsheet.yml").write_text("content_dir: contnet\n")
+    result = build_repo(root)
+    assert messages(result) == [
+        "contnet/: error: the content folder does not exist (hint: create it, or set "
+        "content_dir in broadsheet.yml to the folder of your articles)"
+    ]
+    assert not (root / "site").exists()
+
+
+def test_markdown_under_other_names_and_underscore_folders_are_read(tmp_path):
+    root = make_repo(tmp_path, files={
+        "content/articles/a.markdown": article("A"),
+        "content/articles/b.mdown": article("B"),
+        "content/articles/c.mkd": article("C"),
+        "content/_posts/d.md": article("D"),
+        "content/_drafts/e.md": article("E"),
+        "content/articles/f.mdx": article("F"),
+        "content/articles/g.html": "<p>G</p>",
+    })
+    result = build_repo(root)
+    assert result.ok
+    assert messages(result) == [
+        "content/articles/f.mdx: warning: MDX (Markdown with JSX) is not read; rename it to .md "
+        "once the JSX is gone",
+        "content/articles/g.html: warning: HTML pages are not read; `python build.py import` "
+        "makes an article of one",
+    ]
+    assert sorted(p.name for p in (root / "site/2020").iterdir() if p.is_dir()) == [
+        "a", "b", "c", "d"]  # e is a draft: in `_drafts`
+    assert build_repo(root, drafts=True).ok
+    assert (root / "site/2020/e/index.html").is_file()
+
+
+def test_an_empty_content_folder_says_so(tmp_path):
+    root = make_repo(tmp_path, files={"content/tags.yml": ""})
+    result = build_repo(root)
+    assert result.ok
+    assert messages(result) == [
+        "content/: warning: no articles found (hint: articles are Markdown files such as "
+        "content/articles/2024/a-title.md)"
+    ]
+
+
+def test_a_folder_not_written_by_the_build_is_never_replaced(tmp_path):
+    root = make_repo(tmp_path, FIXTURES / "site", files={"docs/handbook.md": "mine\n",
+                                                        ".docs.spare/keep.txt": "mine too\n"})
+    (root / "broadsheet.yml").write_text("output_dir: docs\n")
+    for _ in range(3):
+        result = build_repo(root)
+        assert messages(result)[-1] == (
+            "docs: error: cannot write the site: docs/ holds files Broadsheet did not write (no "
+            ".broadsheet-site) (hint: move that folder away (or delete it) and build again, or "
+            "set output_dir)")
+    assert (root / "docs/handbook.md").read_text() == "mine\n"
+    (root / "broadsheet.yml").write_text("output_dir: public\n")
+    (root / "public").mkdir()  # an empty folder may be used
+    for _ in range(3):
+        assert build_repo(root).ok
+    assert (root / ".docs.spare/keep.txt").read_text() == "mine too\n"
+    assert (root / "public" / output.MARKER).is_file()
+
+
+def test_a_spare_folder_not_of_ours_is_left_alone(tmp_path):
+    root = make_repo(tmp_path, FIXTURES / "site", files={".site.spare/keep.txt": "mine\n"})
+    for _ in range(3):
+        assert build_repo(root).ok
+    assert (root / ".site.spare/keep.txt").read_text() == "mine\n"
+
+
+def build_killed_at(root, module, name: str, when: str) -> int:
+    """Build in a forked child that dies (os._exit, no clean-up) just before or just after
+    the first call of `module.name`: a crash at exactly that step. Returns its exit code."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            original = getattr(module, name)
+
+            def crash(*args, **kwargs):
+                if when == "after":
+                    original(*args, **kwargs)
+                os._exit(9)
+
+            setattr(module, name, crash)
+            build_repo(root)
+            os._exit(0)
+        finally:
+            os._exit(1)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+def clean_tree(root, into) -> dict[str, bytes]:
+    """The site a clean build of `root`'s current sources makes."""
+    shutil.copytree(root, into, ignore=shutil.ignore_patterns("site", ".site.*", cache.CACHE_DIR))
+    assert build_repo(into).ok
+    return site_files(into)
+
+
+STEPS = [
+    (output, "_swap", "before"), (output, "_swap", "after"), (output, "_mark", "before"),
+    (output, "_update", "before"), (output, "_update", "after"),
+    (output, "_keep_as_spare", "before"), (output, "_keep_as_spare", "after"),
+    (cache, "save", "before"), (cache, "_save", "before"), (cache, "save_analysis", "after"),
+    (search, "build_files", "after"),
+]
+
+
+@pytest.mark.parametrize(("module", "name", "when"), STEPS,
+                         ids=[f"{w}-{m.__name__.rpartition('.')[2]}.{n}" for m, n, w in STEPS])
+def test_a_build_killed_at_any_step_leaves_old_or_new_site_and_the_next_build_right(
+    tmp_path, module, name, when
+):
+    root = make_repo(tmp_path / "repo", FIXTURES / "site")
+    article = root / "content/articles/third-way.md"
+    original = article.read_text()
+    assert build_repo(root).ok
+    other = root / "content/articles/first-light.md"
+    other.write_text(other.read_text() + "\nOne more line.\n")
+    assert build_repo(root).ok  # now with a spare tree
+    assert (root / ".site.spare").is_dir()
+    old = site_files(root)
+    article.write_text(original.replace("The Third Way", "The Fourth Way"))
+    new = clean_tree(root, tmp_path / "new")
+    assert build_killed_at(root, module, name, when) == 9
+    assert site_files(root) in (old, new)
+    article.write_text(original)  # undo the edit: the old site is right again
+    assert build_repo(root).ok
+    assert site_files(root) == old
+    article.write_text(original.replace("The Third Way", "The Fourth Way"))
+    assert build_repo(root).ok
+    assert site_files(root) == new
+    assert scratch(root) == []
+
+
+def test_a_preview_build_whose_write_fails_leaves_its_cache_as_it_was(tmp_path, monkeypatch):
+    """Disk full in the middle of a preview session: the session must not believe that the
+    files it failed to write (search files among them) are on disk."""
+    from broadsheet import pipeline
+
+    root = make_repo(tmp_path / "repo", FIXTURES / "site")
+    config, _ = config_module.load(root)
+    session = pipeline.Session(config)
+    assert pipeline.build(config, session=session).ok
+    article = root / "content/articles/third-way.md"
+    article.write_text(article.read_text().replace("The Third Way", "The Fourth Way"))
+    real = output.write_site
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(output, "write_site", disk_full)
+    failed = pipeline.build(config, session=session)
+    assert [d.format() for d in failed.diagnostics][-1].startswith(
+        "site: error: cannot write the site: No space left on device")
+    monkeypatch.setattr(output, "write_site", real)
+    assert pipeline.build(config, session=session).ok
+    assert site_files(root) == clean_tree(root, tmp_path / "clean")
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.update(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def test_workers_die_with_a_killed_build(tmp_path):
+    files = {f"content/articles/a{i:04}.md": article(f"Article {i}", body="Words. " * 400)
+             for i in range(1500)}
+    root = make_repo(tmp_path, files=files)
+    proc = subprocess.Popen([sys.executable, str(REPO / "build.py")], cwd=root,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    workers: set[int] = set()
+    while time.monotonic() < deadline and proc.poll() is None and len(workers) < 2:
+        workers = children(proc.pid)
+        time.sleep(0.01)
+    assert len(workers) >= 2, "no worker processes seen"
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+        time.sleep(0.05)
+    alive = [w for w in workers if Path(f"/proc/{w}/stat").exists()
+             and Path(f"/proc/{w}/stat").read_text().split()[2] != "Z"]
+    assert alive == []
+
+
+def fail_reading(monkeypatch, name: str) -> None:
+    """Make reading files whose path ends with `name` fail as an unreadable file does (the
+    tests run as root, for whom permissions do not stop reading)."""
+    real_open = Path.open
+
+    def guarded(self, *args, **kwargs):
+        if str(self).endswith(name):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", guarded)
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("first-light.png", "content/articles/first-light.png: error: cannot read: Permission "
+                        "denied"),
+    ("templates/base.html", "templates/base.html: error: cannot read: Permission denied"),
+    ("static/style.css", "static/style.css: error: cannot read: Permission denied"),
+    ("content/tags.yml", "content/tags.yml: error: cannot read: Permission denied"),
+    ("third-way.md", "content/articles/third-way.md: error: cannot read: Permission denied"),
+])
+def test_an_unreadable_file_is_an_error_naming_it(tmp_path, monkeypatch, name, expected):
+    root = make_repo(tmp_path, FIXTURES / "site", files={"content/tags.yml": "printing: {}\n"})
+    fail_reading(monkeypatch, name)
+    result = build_repo(root)
+    assert not result.ok
+    assert expected in messages(result)
+
+
+def run(root, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO / "build.py"), *args], cwd=root,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_new_with_a_very_long_title_makes_a_short_file_name(tmp_path):
+    root = make_repo(tmp_path, FIXTURES / "site")
+    title = "A very long title " * 25
+    done = run(root, "new", title.strip(), "--date", "2020-05-01")
+    assert done.returncode == 0, done.stderr
+    name = done.stdout.strip()
+    assert name.startswith("content/articles/2020/a-very-long-title-a-very-long")
+    assert len(Path(name).stem) <= 80 and not Path(name).stem.endswith("-")
+    assert run(root, "check", name).returncode == 0
+
+
+@pytest.mark.parametrize("slug", ["../../evil", "Evil", "a/b", "x" * 81])
+def test_new_with_a_bad_slug_says_what_a_slug_may_hold(tmp_path, slug):
+    root = make_repo(tmp_path, FIXTURES / "site")
+    done = run(root, "new", "Title", "--slug", slug)
+    assert done.returncode == 2
+    assert done.stderr == (f"error: --slug {slug!r} must be lowercase letters, digits and "
+                           "hyphens, at most 80 characters\n")
+    assert not list((root / "content").rglob("evil*"))
+
+
+def test_a_slug_too_long_for_a_folder_name_is_an_error_at_its_line(tmp_path):
+    root = make_repo(tmp_path, files={
+        "content/articles/x.md": article(extra=f"slug: {'a' * 300}\n"),
+        "content/articles/y.md": article(extra=f"tags: [{'b' * 300}]\n"),
+    })
+    assert messages(build_repo(root)) == [
+        "content/articles/x.md:4:7: error: the URL slug is 300 bytes long; the limit is 200 "
+        "(hint: give the article a shorter 'slug:' or file name)",
+        f"content/articles/y.md:4:8: error: tag '{'b' * 40}…' is too long for a URL (limit 200 "
+        "bytes)",
+    ]
+
+
+def test_check_of_a_folder_reports_what_lies_below_and_of_a_missing_path_fails(tmp_path):
+    root = make_repo(tmp_path, files={"content/articles/x.md": article(date="2020-02-31")})
+    done = run(root, "check", "content/")
+    assert done.returncode == 1
+    assert "content/articles/x.md:3:7: error: date '2020-02-31' is not a real date" in done.stderr
+    done = run(root, "check", "missing.md")
+    assert done.returncode == 2
+    assert done.stderr == "error: no such file or folder: missing.md\n"
