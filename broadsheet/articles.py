@@ -17,7 +17,7 @@ from .diagnostics import Diagnostic, error, has_errors, warning
 from .frontmatter import PHOTO_TYPES, bad_relative_path, split, validate
 from .markdown import render
 from .model import Article, LeadPhoto, TagRef
-from .sources import Source, outside
+from .sources import Source, file_digest, outside
 from .urls import slugify
 from .vocabulary import EMPTY, VOCABULARY_FILE, Vocabulary
 
@@ -83,9 +83,15 @@ def load(
             except images.ImageProblem as exc:
                 diagnostics.append(error(source.name, *where, f"photo {meta.photo.src!r} {exc}"))
                 return None, {}, diagnostics
+            try:
+                digest = file_digest(file)
+            except OSError as exc:
+                diagnostics.append(error(source.name, *where, f"photo {meta.photo.src!r} cannot "
+                                         f"be read: {exc.strerror or exc}"))
+                return None, {}, diagnostics
             photo = LeadPhoto(
                 file,
-                file.name,
+                digest,
                 meta.photo.alt,
                 meta.photo.caption,
                 meta.photo.credit,

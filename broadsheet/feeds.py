@@ -74,7 +74,7 @@ def _content(article: Article) -> str:
     """The article body led by its photo, caption and credit (links relative to the article)."""
     html = ""
     if article.photo:
-        name = article.photo_path.rpartition("/")[2]
+        name = urls.relative(article.path, article.photo_path)
         html = f'<figure><img src="{_attr(name)}" alt="{_attr(article.photo.alt)}">'
         caption = article.photo.caption + (f" ({article.photo.credit})" if article.photo.credit
                                            else "")

@@ -30,21 +30,21 @@ class TagRef:
 @dataclass(frozen=True)
 class LeadPhoto:
     file: Path  # absolute source file
-    filename: str  # name of the copy beside the article page (when not resized)
+    digest: str  # SHA-256 of its bytes: names its copies in the site's media folder
     alt: str
     caption: str
     credit: str
-    width: int = 0  # upright pixel size of the source; 0 for SVG
+    width: int = 0  # upright pixel size of the source
     height: int = 0
     extension: str = ""  # format of the resized copies besides WebP; "" = used as it is
 
     def variants(self) -> tuple[tuple[str, int, str], ...]:
-        """(file name, width, extension) of every resized copy, WebP first."""
+        """(site path, width, extension) of every copy readers get, WebP first; width 0 is the
+        source itself (a kind that is not resized)."""
         if not self.extension:
-            return ()
-        stem = Path(self.filename).stem
+            return ((urls.media(self.digest, 0, self.file.suffix.lower().lstrip(".")), 0, ""),)
         return tuple(
-            (f"{stem}-{w}.{ext}", w, ext)
+            (urls.media(self.digest, w, ext), w, ext)
             for ext in ("webp", self.extension)
             for w in images.widths(self.width)
         )
@@ -85,33 +85,25 @@ class Article:
         """The photo readers' browsers fall back to: the largest copy in its own format."""
         if not self.photo:
             return None
-        variants = [v for v in self.photo.variants() if v[2] == self.photo.extension]
-        name = variants[-1][0] if variants else self.photo.filename
-        return urls.article_asset(self.year, self.slug, name)
+        return [v for v in self.photo.variants() if v[2] == self.photo.extension][-1][0]
 
     def photo_sources(self, extension: str, limit: int = 10**6) -> tuple[tuple[str, int], ...]:
         """(site path, width) of the copies in `extension` ("webp" or the photo's own format)
         up to `limit` pixels wide (the smallest always), for `srcset`."""
-        if not self.photo:
+        if not self.photo or not self.photo.extension:
             return ()
-        smallest = images.widths(self.photo.width)[0] if self.photo.extension else 0
+        smallest = images.widths(self.photo.width)[0]
         return tuple(
-            (urls.article_asset(self.year, self.slug, name), w)
-            for name, w, ext in self.photo.variants()
+            (path, w)
+            for path, w, ext in self.photo.variants()
             if ext == extension and w <= max(limit, smallest)
         )
 
     def asset_files(self) -> dict[str, Path]:
         """Site path -> source file of the body's images, copied beside the article's page
-        so that the paths written in the Markdown work unchanged."""
+        so that the paths written in the Markdown work unchanged. The photo's copies live in
+        the media folder, so they can never take one of these names."""
         return {urls.article_asset(self.year, self.slug, src): file for src, file in self.assets}
-
-    def photo_files(self) -> dict[str, tuple[str, int, str]]:
-        """Site path -> (file name, width, extension) of every photo file this article needs."""
-        if not self.photo:
-            return {}
-        variants = self.photo.variants() or ((self.photo.filename, 0, ""),)
-        return {urls.article_asset(self.year, self.slug, v[0]): v for v in variants}
 
     @property
     def sort_key(self) -> tuple:

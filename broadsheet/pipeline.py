@@ -216,8 +216,8 @@ def build(
     wanted = {urls.static(n): (path, static_digests[n]) for n, path in static_files.items()}
     image_cache = config.root / cache.CACHE_DIR / "images"
     for article in site.articles:
-        for rel, (_, width, extension) in article.photo_files().items():
-            source, digest = article.photo.file, inputs.digest_of(article.photo.file)
+        for rel, width, extension in article.photo.variants() if article.photo else ():
+            source, digest = article.photo.file, article.photo.digest
             if width:  # a resized copy's name holds its source's digest, width and format
                 source = images.variant(source, width, extension, image_cache, digest)
                 digest = source.name

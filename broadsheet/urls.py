@@ -37,6 +37,13 @@ def article_asset(year: int, slug: str, filename: str) -> str:
     return f"{year}/{slug}/{filename}"
 
 
+def media(digest: str, width: int, extension: str) -> str:
+    """A photo's copy, named by the content it was made from: shared by every article using
+    that photo, and apart from any file an article brings."""
+    size = f"-{width}" if width else ""
+    return f"media/{digest[:2]}/{digest[2:16]}{size}.{extension}"
+
+
 def tag(slug: str, page: int = 1) -> str:
     return f"tags/{slug}/index.html" if page == 1 else f"tags/{slug}/page/{page}/index.html"
 

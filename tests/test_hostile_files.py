@@ -444,3 +444,31 @@ def test_check_of_a_folder_reports_what_lies_below_and_of_a_missing_path_fails(t
     done = run(root, "check", "missing.md")
     assert done.returncode == 2
     assert done.stderr == "error: no such file or folder: missing.md\n"
+
+
+def test_an_articles_files_never_collide_with_the_copies_of_its_photo(tmp_path):
+    """Lead photo `p.png` and a body image `p-60.png` (the name of the photo's 60-pixel copy
+    when copies lived beside the page); photo `img/q.gif` and a body image `q.gif`."""
+    from PIL import Image
+
+    root = make_repo(tmp_path, files={
+        "content/articles/a.md": article(extra="photo:\n  src: p.png\n  alt: x\n  credit: y\n",
+                                         body="![body](p-60.png)\n"),
+        "content/articles/b.md": article(
+            title="B", extra="photo:\n  src: img/q.gif\n  alt: x\n  credit: y\n",
+            body="![body](q.gif)\n"),
+    })
+    folder = root / "content/articles"
+    (folder / "img").mkdir()
+    Image.new("RGB", (60, 40), "red").save(folder / "p.png")
+    Image.new("RGB", (60, 40), "blue").save(folder / "p-60.png")
+    Image.new("RGB", (30, 20), "green").save(folder / "img/q.gif")
+    Image.new("RGB", (30, 20), "yellow").save(folder / "q.gif")
+    assert build_repo(root).ok
+    site = root / "site"
+    assert (site / "2020/a/p-60.png").read_bytes() == (folder / "p-60.png").read_bytes()
+    assert (site / "2020/b/q.gif").read_bytes() == (folder / "q.gif").read_bytes()
+    page = (site / "2020/b/index.html").read_text()
+    assert 'src="../../media/' in page and 'src="q.gif"' in page
+    media = sorted(p.relative_to(site).as_posix() for p in (site / "media").rglob("*.*"))
+    assert len(media) == 3  # p.png as WebP and PNG at 60 pixels, q.gif as it is

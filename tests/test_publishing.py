@@ -3,6 +3,7 @@ responsive photos, print, accessibility and valid HTML."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -60,7 +61,7 @@ def test_feed_entries_carry_full_content_photo_credit_and_tags(fixture_site):
     assert first.get("{http://www.w3.org/XML/1998/namespace}base") == (
         "https://example.org/archive/2021/first-light/")
     content = first.find(f"{ATOM}content").text
-    assert '<img src="first-light-60.png"' in content
+    assert re.search(r'<img src="\.\./\.\./media/[0-9a-f]{2}/[0-9a-f]{14}-60\.png"', content)
     assert "(Fixture Photo/Ada Quill)" in content
     assert "<table>" in content and "footnote" in content
     assert [c.get("label") for c in first.findall(f"{ATOM}category")] == ["printing", "São Paulo"]
@@ -105,7 +106,8 @@ def test_sharing_metadata_and_json_ld(fixture_site):
     meta = dict(re.findall(r'<meta (?:property|name)="([^"]+)" content="([^"]*)"', page))
     assert meta["og:type"] == "article"
     assert meta["og:url"] == "https://example.org/archive/2021/first-light/"
-    assert meta["og:image"] == "https://example.org/archive/2021/first-light/first-light-60.png"
+    assert re.fullmatch(r"https://example\.org/archive/media/[0-9a-f]{2}/[0-9a-f]{14}-60\.png",
+                        meta["og:image"])
     assert meta["twitter:card"] == "summary_large_image"
     data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page,
                                 re.S).group(1))
@@ -163,16 +165,20 @@ def test_responsive_photos(tmp_path):
     Image.new("RGB", (2000, 1000), (30, 90, 160)).save(root / "content/articles/2020/p.jpg")
     assert build_repo(root).ok
     folder = root / "site/2020/p"
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "index.html", "p-1600.jpg", "p-1600.webp", "p-480.jpg", "p-480.webp", "p-960.jpg",
-        "p-960.webp"]
-    with Image.open(folder / "p-960.webp") as small:
+    assert sorted(p.name for p in folder.iterdir()) == ["index.html"]
+    digest = hashlib.sha256((root / "content/articles/2020/p.jpg").read_bytes()).hexdigest()
+    media = f"media/{digest[:2]}/{digest[2:16]}"
+    assert sorted(p.relative_to(root / "site").as_posix()
+                  for p in (root / "site/media").rglob("*.*")) == [
+        f"{media}-{w}.{ext}" for w in (1600, 480, 960) for ext in ("jpg", "webp")]
+    with Image.open(root / f"site/{media}-960.webp") as small:
         assert small.size == (960, 480) and not small.getexif()
     page = (folder / "index.html").read_text()
-    assert 'srcset="p-480.webp 480w, p-960.webp 960w, p-1600.webp 1600w"' in page
+    assert (f'srcset="../../{media}-480.webp 480w, ../../{media}-960.webp 960w, '
+            f'../../{media}-1600.webp 1600w"') in page
     assert 'width="2000" height="1000"' in page and 'loading="lazy"' not in page
     home = (root / "site/index.html").read_text()
-    assert 'srcset="2020/p/p-480.webp 480w"' in home and 'loading="lazy"' in home
+    assert f'srcset="{media}-480.webp 480w"' in home and 'loading="lazy"' in home
     cached = {p: p.stat().st_mtime_ns for p in (root / ".broadsheet-cache/images").iterdir()}
     assert len(cached) == 6
     assert build_repo(root, clean=True).ok
