@@ -18,7 +18,8 @@ from .diagnostics import Diagnostic, error, warning
 from .sources import Source
 from .urls import SLUG_RE
 
-PHOTO_TYPES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg")
+# SVG is refused: a drawing can hold script, which runs on the site's origin when opened.
+PHOTO_TYPES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 KNOWN_KEYS = (
     "title",
     "date",
@@ -281,6 +282,8 @@ def bad_relative_path(src: str, suffixes: tuple[str, ...]) -> str:
         return f"{src!r}: use forward slashes in paths"
     if ".." in PurePosixPath(src).parts:
         return f"{src!r} must not leave the article's folder ('..')"
+    if src.lower().endswith((".svg", ".svgz")):
+        return f"{src!r} is an SVG drawing, which can carry scripts; export it as PNG or WebP"
     if not src.lower().endswith(suffixes):
         return f"{src!r} is not a photo; use one of: {', '.join(suffixes)}"
     return ""

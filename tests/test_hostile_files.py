@@ -472,3 +472,23 @@ def test_an_articles_files_never_collide_with_the_copies_of_its_photo(tmp_path):
     assert 'src="../../media/' in page and 'src="q.gif"' in page
     media = sorted(p.relative_to(site).as_posix() for p in (site / "media").rglob("*.*"))
     assert len(media) == 3  # p.png as WebP and PNG at 60 pixels, q.gif as it is
+
+
+def test_svg_from_articles_is_refused_so_its_script_never_runs_on_the_site(tmp_path):
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script>'
+           '</svg>')
+    root = make_repo(tmp_path, files={
+        "content/articles/a.md": article(
+            body="![diagram](evil.svg)\n\n[Open the full diagram](evil.svg)\n"),
+        "content/articles/b.md": article(title="B", extra="photo:\n  src: evil.svg\n  alt: x\n"),
+        "content/articles/evil.svg": svg,
+    })
+    result = build_repo(root)
+    assert messages(result) == [
+        "content/articles/a.md:5: error: image 'evil.svg' is an SVG drawing, which can carry "
+        "scripts; export it as PNG or WebP (hint: keep images beside the article and link them "
+        "by name)",
+        "content/articles/b.md:5:8: error: 'evil.svg' is an SVG drawing, which can carry "
+        "scripts; export it as PNG or WebP",
+    ]
+    assert not (root / "site").exists()
