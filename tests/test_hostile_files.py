@@ -492,3 +492,22 @@ def test_svg_from_articles_is_refused_so_its_script_never_runs_on_the_site(tmp_p
         "scripts; export it as PNG or WebP",
     ]
     assert not (root / "site").exists()
+
+
+def test_moving_content_away_during_a_preview_keeps_the_last_good_site(tmp_path):
+    from broadsheet import pipeline
+
+    root = make_repo(tmp_path / "repo", FIXTURES / "site")
+    config, _ = config_module.load(root)
+    session = pipeline.Session(config)
+    assert pipeline.build(config, session=session).ok
+    before = site_files(root)
+    (root / "content").rename(root / "content-elsewhere")
+    result = pipeline.build(config, session=session)
+    assert [d.format() for d in result.diagnostics if d.severity == "error"] == [
+        "content/: error: the content folder does not exist (hint: create it, or set "
+        "content_dir in broadsheet.yml to the folder of your articles)"]
+    assert site_files(root) == before
+    (root / "content-elsewhere").rename(root / "content")
+    assert pipeline.build(config, session=session).ok
+    assert site_files(root) == before
