@@ -1,14 +1,16 @@
 """Atom feeds (RFC 4287): the newest articles of the archive, and of each tag.
 
-Built with ElementTree, so every value is escaped and the XML is well-formed whatever an
-article holds. Each entry carries the full article with its lead photo and credit; its
-`xml:base` is the article's own address, so the relative links inside the content resolve
-in feed readers. With `base_url` set, links and ids are absolute; without it, links are
-relative to the feed and ids are stable URNs.
+Built with ElementTree, so every value is escaped, and written by `xml_bytes`, which drops
+the characters XML 1.0 cannot hold: the XML is well-formed whatever an article holds. Each
+entry carries the full article with its lead photo and credit; its `xml:base` is the
+article's own address, so the relative links inside the content resolve in feed readers.
+With `base_url` set, links and ids are absolute; without it, links are relative to the feed
+and ids are stable URNs.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
@@ -19,6 +21,7 @@ from .model import Article, Site
 ATOM = "http://www.w3.org/2005/Atom"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 ENTRIES = 20
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 ET.register_namespace("", ATOM)
 
@@ -66,8 +69,17 @@ def atom(config: Config, path: str, title: str, page: str, articles: tuple[Artic
         _text(entry, "summary", article.summary)
         content = _text(entry, "content", _content(article))
         content.set("type", "html")
-    ET.indent(feed)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8") + b"\n"
+    return xml_bytes(feed)
+
+
+def xml_bytes(root: ET.Element) -> bytes:
+    """The document as UTF-8, without any character XML 1.0 forbids. The YAML reader refuses
+    them, but one that reaches a feed another way (a form feed in a body) must cost a
+    character, not the whole feed: ElementTree writes them as they are, and a reader stops
+    at the first."""
+    ET.indent(root)
+    text = NOT_XML.sub("", ET.tostring(root, encoding="unicode"))
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + text.encode("utf-8") + b"\n"
 
 
 def _content(article: Article) -> str:

@@ -32,6 +32,24 @@ KNOWN_KEYS = (
     "slug",
     "draft",
 )
+# The draft switches of other generators, so an imported article keeps its state: Jekyll's
+# `published:` and Pelican's and WordPress's `status:`.
+STATE_KEYS = ("draft", "published", "status")
+_STATUS_DRAFT = {"draft": True, "hidden": True, "private": True, "published": False,
+                 "publish": False}
+# Other generators' scheduling keys, lower-cased: publishing on a date or hiding an article
+# cannot be done by a static build, so each is an error naming what to write instead.
+_UNSUPPORTED = {
+    "publishdate": "write the publication date as date:, and draft: true until then",
+    "pubdate": "write the publication date as date:, and draft: true until then",
+    "expirydate": "write draft: true to take the article down",
+    "unpublishdate": "write draft: true to take the article down",
+    "eleventyexcludefromcollections": "write draft: true to leave the article out",
+    "headless": "write draft: true to leave the article out",
+}
+# Text shown to readers, where a ` #` cutting the value short would go unnoticed.
+_PROSE = {("title",), ("summary",), ("author",), ("source", "name"), ("photo", "alt"),
+          ("photo", "caption"), ("photo", "credit")}
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME_RE = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(?P<zone>Z|[+-]\d{2}:?\d{2})?"
@@ -163,7 +181,10 @@ def validate(source: Source, part: Split, zone: ZoneInfo) -> tuple[Meta | None, 
         return value.strip()
 
     for key in data:
-        if key not in KNOWN_KEYS:
+        if key.lower() in _UNSUPPORTED:
+            out.append(error(name, *doc.where_key(key), f"'{key}' is not supported",
+                             _UNSUPPORTED[key.lower()]))
+        elif key not in KNOWN_KEYS and key not in STATE_KEYS:
             close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
             out.append(
                 warning(
@@ -175,6 +196,11 @@ def validate(source: Source, part: Split, zone: ZoneInfo) -> tuple[Meta | None, 
                     else "known keys: " + ", ".join(KNOWN_KEYS),
                 )
             )
+    for path, hash_mark in doc.comments.items():
+        if path in _PROSE or (len(path) == 2 and path[0] in ("tags", "author")
+                              and isinstance(path[1], int)):
+            out.append(warning(name, *hash_mark, "the text after ' #' is a YAML comment and was "
+                               "left out", "quote the value"))
 
     title = text("title", required=True)
     when, has_time = datetime.min, False
@@ -227,9 +253,7 @@ def validate(source: Source, part: Split, zone: ZoneInfo) -> tuple[Meta | None, 
     slug = text("slug") or None
     if slug and not (SLUG_RE.fullmatch(slug) and slug == slug.lower()):
         fail(("slug",), f"slug {slug!r} may hold only lowercase letters, digits and hyphens")
-    draft_text = text("draft").lower()
-    if draft_text not in ("", "true", "false"):
-        fail(("draft",), f"draft must be true or false, not {draft_text!r}")
+    draft = _draft({key: text(key).lower() for key in data if key in STATE_KEYS}, fail)
 
     meta = Meta(
         title=title,
@@ -244,7 +268,7 @@ def validate(source: Source, part: Split, zone: ZoneInfo) -> tuple[Meta | None, 
         summary=text("summary") or None,
         slug=slug,
         slug_mark=doc.where("slug"),
-        draft=draft_text == "true",
+        draft=draft,
         date_mark=doc.where("date"),
     )
     return meta, out
@@ -265,6 +289,34 @@ def _strings(data: dict, doc: yamldoc.YamlDoc, key: str, fail) -> tuple[tuple, t
         items.append(" ".join(item.split()))
         marks.append(doc.where(key, i))
     return tuple(items), tuple(marks)
+
+
+def _draft(states: dict[str, str], fail) -> bool:
+    """Whether the article is a draft, from `draft:` and the `published:` or `status:` an
+    imported article may carry (key -> value as typed, lower-cased, in the order written).
+    Where they disagree the article stays out: publishing by mistake cannot be undone."""
+    says: dict[str, bool] = {}  # key -> "draft"
+    for key, value in states.items():
+        if not value:
+            continue
+        if key == "status":
+            if value in _STATUS_DRAFT:
+                says[key] = _STATUS_DRAFT[value]
+            else:
+                fail((key,), "status must be draft, hidden, private, published or publish, "
+                     f"not {value!r}", "write draft: true to leave the article out")
+        elif value in ("true", "false"):
+            says[key] = (value == "true") == (key == "draft")
+        else:
+            fail((key,), f"{key} must be true or false, not {value!r}",
+                 "write the publication date as date:" if _DATE_RE.match(value) else "")
+    first = next(iter(says), None)
+    for key in says:
+        if says[key] != says[first]:
+            fail((key,), f"{key}: {states[key]} contradicts {first}: {states[first]}",
+                 "keep only draft:")
+            break
+    return any(says.values())
 
 
 def _credit(credit: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from . import urls
+from .feeds import xml_bytes
 from .model import Site
 from .pages import Page
 
@@ -33,7 +34,6 @@ def build_files(site: Site, planned: list[Page]) -> dict[str, bytes]:
         ET.SubElement(entry, "loc").text = urls.absolute(base, page.path)
         if page.path in modified:
             ET.SubElement(entry, "lastmod").text = modified[page.path]
-    ET.indent(root)
-    sitemap = b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "utf-8") + b"\n"
+    sitemap = xml_bytes(root)
     robots = f"User-agent: *\nAllow: /\n\nSitemap: {urls.absolute(base, urls.sitemap())}\n"
     return {urls.sitemap(): sitemap, urls.robots(): robots.encode()}

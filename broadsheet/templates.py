@@ -42,8 +42,12 @@ def longdate(value: datetime) -> str:
 
 
 def isodate(value: datetime, has_time: bool = False) -> str:
-    """The machine-readable date for `<time datetime>`, as precise as the writer was."""
-    return value.isoformat() if has_time else value.date().isoformat()
+    """The machine-readable date for `<time datetime>`, as precise as the writer was, but to
+    the millisecond at most: HTML's valid date strings allow three fractional digits. Cut, not
+    rounded, so a date never moves to the next second (or day)."""
+    if not has_time:
+        return value.date().isoformat()
+    return value.isoformat(timespec="milliseconds" if value.microsecond >= 1000 else "seconds")
 
 
 def render(env: jinja2.Environment, page: Page, site: Site, asset_hashes: dict[str, str]) -> str:

@@ -100,6 +100,26 @@ def test_yaml_11_surprises_keep_the_text_typed():
         ("---\ntitle: !!python/object:os.system x\ndate: 2020-01-02\n---\n",
          "content/a.md:2:8: error: YAML tag 'tag:yaml.org,2002:python/object:os.system' is not "
          "allowed here"),
+        ("---\ntitle: " + "[" * 3000 + "\n---\n",
+         "content/a.md:2:28: error: nested deeper than 20 levels"),
+        ('---\ntitle: "x\\ud800y"\ndate: 2020-01-02\n---\n',
+         "content/a.md:2:10: error: lone surrogate U+D800 is not allowed in YAML text (hint: "
+         "write the character itself, or both halves of its pair, as in \\ud83d\\ude00)"),
+        ('---\ntitle: "a\\fb"\ndate: 2020-01-02\n---\n',
+         "content/a.md:2:10: error: control character U+000C is not allowed in YAML text (hint: "
+         "remove it; write \\n for a line break)"),
+        ("---\ntitle: x\x01\ndate: 2020-01-02\n---\n",
+         "content/a.md:2:9: error: control character U+0001 is not allowed in YAML text (hint: "
+         "remove it; write \\n for a line break)"),
+        ("---\ntitle: x\ndate: 2020-01-02\nstatus: pending\n---\n",
+         "content/a.md:4:9: error: status must be draft, hidden, private, published or publish, "
+         "not 'pending' (hint: write draft: true to leave the article out)"),
+        ("---\ntitle: x\ndate: 2020-01-02\npublishDate: 2030-01-01\n---\n",
+         "content/a.md:4:1: error: 'publishDate' is not supported (hint: write the publication "
+         "date as date:, and draft: true until then)"),
+        ("---\ntitle: x\ndate: 2020-01-02\ndraft: false\npublished: false\n---\n",
+         "content/a.md:5:12: error: published: false contradicts draft: false (hint: keep only "
+         "draft:)"),
         ("no front matter\n",
          "content/a.md:1:1: error: missing front-matter (hint: start the file with a line '---', "
          "then title: and date:, then '---')"),
@@ -118,6 +138,28 @@ def test_unknown_key_is_a_warning_with_a_suggestion():
         "content/a.md:4:1: warning: unknown front-matter key 'tgas' (hint: did you mean 'tags'?)"
     ]
     assert meta is not None
+
+
+@pytest.mark.parametrize(
+    ("state", "draft"),
+    [("draft: true", True), ("published: false", True), ("published: true", False),
+     ("status: draft", True), ("status: hidden", True), ("status: publish", False)],
+)
+def test_publication_state_of_other_generators_is_kept(state, draft):
+    meta, problems = check(f"---\ntitle: x\ndate: 2020-01-02\n{state}\n---\n")
+    assert problems == [] and meta.draft is draft
+
+
+def test_a_comment_cutting_an_unquoted_title_short_is_a_warning():
+    meta, problems = check("---\ntitle: C# #1 in the charts\ndate: 2020-01-02  # a date\n---\n")
+    assert problems == ["content/a.md:2:11: warning: the text after ' #' is a YAML comment and "
+                        "was left out (hint: quote the value)"]
+    assert meta.title == "C#"
+
+
+def test_a_surrogate_pair_written_as_two_escapes_is_one_character():
+    meta, problems = check('---\ntitle: "\\ud83d\\ude00"\ndate: 2020-01-02\n---\n')
+    assert problems == [] and meta.title == "\U0001f600"
 
 
 def test_all_errors_are_reported_together():
