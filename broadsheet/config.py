@@ -149,6 +149,12 @@ def _read(config: Config, path: Path) -> tuple[Config, list[Diagnostic], dict]:
                 values[key] = tuple(sorted({t.lower() for t in tags}))
         elif not isinstance(value, str):
             diagnostics.append(error(name, line, col, f"{key} must be a single value"))
+        elif key in ("title", "description") and (key,) in doc.comments:
+            diagnostics.append(warning(
+                name, *doc.comments[(key,)],
+                "the text after ' #' is a YAML comment and was left out", "quote the value",
+            ))
+            values[key] = value
         elif key in _INT:
             if not re.fullmatch(r"[0-9]{1,6}", value) or int(value) < 1:
                 diagnostics.append(error(name, line, col, f"{key} must be a positive number"))

@@ -511,3 +511,10 @@ def test_moving_content_away_during_a_preview_keeps_the_last_good_site(tmp_path)
     (root / "content-elsewhere").rename(root / "content")
     assert pipeline.build(config, session=session).ok
     assert site_files(root) == before
+
+
+def test_a_site_title_cut_by_a_yaml_comment_is_a_warning(tmp_path):
+    root = make_repo(tmp_path)
+    assert config_errors(root, "title: Notes from C# #1\n") == [
+        "broadsheet.yml:1:22: warning: the text after ' #' is a YAML comment and was left out "
+        "(hint: quote the value)"]
