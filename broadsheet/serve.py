@@ -6,6 +6,15 @@ published site never contains: a small script, injected into HTML responses, tha
 `/__broadsheet/events` (server-sent events) and reloads the page after each rebuild; and,
 while the last build failed, an overlay listing its diagnostics. Rebuilds are the ordinary
 incremental build: only what the change touches is parsed, rendered and written.
+
+What it exposes: the files of the output folder (`site/`) under the site's base path, and the
+event stream, on 127.0.0.1 only, to GET and HEAD only. Every request target is decoded once and
+resolved with symlinks followed; anything that lands outside the output folder, a folder
+without `index.html` (there are no listings), or a target with `..`, an empty segment, a
+backslash or a control character is refused (404, or 400 for a malformed target); other
+methods get 405. A `Host` header other than `127.0.0.1`, `localhost` or `[::1]` with the
+server's port gets 421, so a web page that rebinds its own name to 127.0.0.1 cannot read the
+preview or its event stream.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ from __future__ import annotations
 import html
 import http.server
 import mimetypes
-import posixpath
+import os
 import re
 import shutil
 import signal
@@ -30,6 +39,8 @@ from .pipeline import Session, build
 from .watch import ChangeCollector, Watcher
 
 EVENTS = "/__broadsheet/events"
+METHODS = ("GET", "HEAD")
+LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
 LoadConfig = Callable[[], tuple[Config, list[Diagnostic]]]
 Report = Callable[[list[Diagnostic]], None]
 
@@ -68,35 +79,46 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     preview: Preview  # set on the subclass made by `make_server`
     server_version = "BroadsheetPreview"
+    error_message_format = "%(code)d %(message)s\n"  # the standard library's own refusals
+    error_content_type = "text/plain; charset=utf-8"
+
+    def version_string(self) -> str:
+        return self.server_version  # without the Python version
 
     def log_message(self, format: str, *args: object) -> None:
         """Request logs would drown the rebuild reports on the terminal."""
+
+    def parse_request(self) -> bool:
+        """The gate before any `do_` method: foreign hosts, other methods and targets that
+        are not a path are answered here (so an unknown method never reaches the standard
+        library's 501 page)."""
+        if not super().parse_request():
+            return False
+        hosts = self.headers.get_all("Host") or []
+        port = self.server.server_address[1]
+        status = refusal(self.command, self.path, hosts, self.request_version, port)
+        if status is None:
+            return True
+        self.close_connection = True  # an unread request body must not pass for a request
+        self._refuse(status, self.command != "HEAD")
+        return False
 
     def do_HEAD(self) -> None:
         self.do_GET(body=False)
 
     def do_GET(self, body: bool = True) -> None:
-        url = urllib.parse.urlsplit(self.path)
-        path = urllib.parse.unquote(url.path)
+        path, _, query = self.path.partition("?")
         if path == EVENTS:
-            return self._events(url.query)
-        base = self.preview.config.base_path
-        if path == base.rstrip("/") or (path == "/" and base != "/"):
-            return self._redirect(base)
-        if not path.startswith(base):
+            return self._events(query)
+        config = self.preview.config
+        found = resolve(config.output, config.base_path, self.path)
+        if isinstance(found, Path):
+            return self._file(found, 200, body)
+        if isinstance(found, str):
+            return self._redirect(found)
+        if found == 404:
             return self._not_found(body)
-        rel = posixpath.normpath(path[len(base) :] or ".")
-        if rel.startswith("..") or "\\" in rel or "\0" in rel:
-            return self._not_found(body)
-        output = self.preview.config.output
-        file = output / rel if rel != "." else output
-        if file.is_dir():
-            if not path.endswith("/"):
-                return self._redirect(path + "/")
-            file = file / "index.html"
-        if not file.is_file():
-            return self._not_found(body)
-        self._file(file, 200, body)
+        self._refuse(found, body)
 
     def _file(self, file: Path, status: int, body: bool) -> None:
         try:
@@ -109,8 +131,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._send(status, kind, data, body)
 
     def _not_found(self, body: bool) -> None:
-        page = self.preview.config.output / "404.html"
-        if page.is_file():
+        page = resolve(self.preview.config.output, "/", "/404.html")
+        if isinstance(page, Path):
             return self._file(page, 404, body)
         self._send(404, "text/html; charset=utf-8", self._decorate(b"<p>Not found</p>"), body)
 
@@ -144,14 +166,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except OSError:  # the page went away
             return
 
+    def _refuse(self, status: int, body: bool) -> None:
+        """A short plain-text answer that names the status and nothing else."""
+        extra = {"Allow": ", ".join(METHODS)} if status == 405 else {}
+        message = f"{status} {http.HTTPStatus(status).phrase}\n".encode()
+        self._send(status, "text/plain; charset=utf-8", message, body, extra)
+
     def _redirect(self, target: str) -> None:
         self.send_response(302)
         self.send_header("Location", target)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def _send(self, status: int, kind: str, data: bytes, body: bool) -> None:
+    def _send(
+        self, status: int, kind: str, data: bytes, body: bool, extra: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
@@ -173,6 +205,72 @@ class Server(http.server.ThreadingHTTPServer):
 def make_server(preview: Preview, port: int) -> Server:
     handler = type("PreviewHandler", (Handler,), {"preview": preview})
     return Server(("127.0.0.1", port), handler)
+
+
+def refusal(method: str, target: str, hosts: list[str], version: str, port: int) -> int | None:
+    """The status that turns a request away before any file is looked at, or None.
+
+    A browser always sends `Host`, and a DNS-rebinding page sends its own name there, so a
+    request without one (HTTP/1.0, or a tool like `nc`) cannot be that attack and is served;
+    HTTP/1.1 requires the header, so there its absence, like a repeated one, is 400. The
+    absolute form (`GET http://host/x`) is for proxies, which we are not: 400."""
+    if len(hosts) > 1 or (not hosts and version >= "HTTP/1.1"):
+        return 400
+    if hosts and not allowed_host(hosts[0], port):
+        return 421
+    if method not in METHODS:
+        return 405
+    return None if target.startswith("/") else 400
+
+
+def allowed_host(host: str, port: int) -> bool:
+    """Whether a `Host` header names this server: a loopback name with our port (a browser
+    leaves the port out when it is 80, so then the bare name is ours too). Other names that
+    reach 127.0.0.1 (`127.1`, `localhost.`, `[::ffff:127.0.0.1]`) are refused: no link of
+    ours uses them, and a rebinding attack arrives under a name we do not know."""
+    name = host.strip().lower()
+    return name in {f"{n}:{port}" for n in LOCAL_NAMES} or (port == 80 and name in LOCAL_NAMES)
+
+
+def resolve(output: Path, base: str, target: str) -> Path | str | int:
+    """The file a request target names below `output`, the path to redirect to (a folder
+    without its slash, or the base path without its own), or the status refusing it.
+
+    The path is percent-decoded once (so `%252e` stays the name `%2e`); a backslash, a control
+    character or bad UTF-8 makes it malformed (400). Empty, `.` and `..` segments are refused
+    rather than normalised: a browser never sends them, so they only come from someone probing.
+    What remains is joined to `output` and resolved with symlinks followed; anything outside
+    the resolved `output`, and a folder without `index.html`, is 404."""
+    if not target.startswith("/"):
+        return 400
+    try:
+        path = urllib.parse.unquote_to_bytes(target.partition("?")[0]).decode("utf-8")
+    except UnicodeDecodeError:
+        return 400
+    if "\\" in path or any(c < " " or c == "\x7f" for c in path):
+        return 400
+    if path == base.rstrip("/") or (path == "/" and base != "/"):
+        return urllib.parse.quote(base)
+    if not path.startswith(base):
+        return 404
+    names = path[len(base) :].split("/")
+    folder = names[-1] == ""
+    names = names[:-1] if folder else names
+    if any(name in ("", ".", "..") for name in names):
+        return 404
+    root = os.path.realpath(output)
+    file = os.path.realpath(os.path.join(root, *names))
+    if os.path.isdir(file) and _inside(root, file):
+        if not folder:
+            return urllib.parse.quote(base + "/".join(names) + "/")
+        file = os.path.realpath(os.path.join(file, "index.html"))
+    elif folder:
+        return 404  # `page.html/`
+    return Path(file) if _inside(root, file) and os.path.isfile(file) else 404
+
+
+def _inside(root: str, path: str) -> bool:
+    return os.path.commonpath([root, path]) == root
 
 
 def reload_script(generation: int) -> str:
