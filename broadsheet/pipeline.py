@@ -216,14 +216,23 @@ def build(
     wanted = {urls.static(n): (path, static_digests[n]) for n, path in static_files.items()}
     image_cache = config.root / cache.CACHE_DIR / "images"
     for article in site.articles:
-        for rel, width, extension in article.photo.variants() if article.photo else ():
-            source, digest = article.photo.file, article.photo.digest
-            if width:  # a resized copy's name holds its source's digest, width and format
-                source = images.variant(source, width, extension, image_cache, digest)
-                digest = source.name
-            wanted[rel] = (source, digest)
+        photo = article.photo
+        if photo and photo.extension:  # one decode makes every copy (cached by content)
+            try:
+                made = images.make_variants(
+                    photo.file, photo.digest, image_cache, images.widths(photo.width),
+                    ("webp", photo.extension))
+            except images.ImageProblem as exc:
+                name = photo.file.relative_to(config.root).as_posix()
+                result.diagnostics.append(error(article.source, 0, 0, f"photo {name} {exc}"))
+                continue
+        for rel, width, extension in photo.variants() if photo else ():
+            source = made[(width, extension)] if width else photo.file
+            wanted[rel] = (source, source.name if width else photo.digest)
         for rel, file in article.asset_files().items():
             wanted[rel] = (file, inputs.digest_of(file))
+    if not result.ok:
+        return result
     copies, copy_digests = {}, {}
     for rel, (path, digest) in wanted.items():
         copy_digests[rel] = digest

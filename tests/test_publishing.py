@@ -188,8 +188,8 @@ def test_responsive_photos(tmp_path):
 
 @pytest.mark.parametrize(("make", "message"), [
     (lambda p: p.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg"), "is not a readable image"),
-    (lambda p: _huge_png(p, 10000, 6000), "is 10000×6000 pixels; the limit is 50 megapixels"),
-    (lambda p: _huge_png(p, 30000, 30000), "is not a readable image (Image size"),
+    (lambda p: _huge_png(p, 10000, 6000), "is 10000×6000 pixels; the limit is 40 megapixels"),
+    (lambda p: _huge_png(p, 30000, 30000), "is over 89 megapixels; the limit is 40 megapixels"),
 ])
 def test_bad_photos_are_errors_naming_the_article(tmp_path, make, message):
     root = make_repo(tmp_path, files={
