@@ -79,7 +79,7 @@ def load(
             diagnostics.append(error(source.name, *where, f"photo {meta.photo.src!r} {problem}"))
         else:
             try:
-                probe = images.probe(file)
+                probe = images.probe(file, copies=True)
             except images.ImageProblem as exc:
                 diagnostics.append(error(source.name, *where, f"photo {meta.photo.src!r} {exc}"))
                 return None, {}, diagnostics
@@ -152,6 +152,11 @@ def load(
                 "links may use http, https, mailto or a relative path",
             )
         )
+    for char, line, column in body.controls:  # characters feeds (XML) cannot hold
+        diagnostics.append(warning(source.name, line + part.body_line - 1, column,
+                                   f"control character U+{ord(char):04X} removed"))
+    if (more := body.controls_removed - len(body.controls)) > 0:
+        diagnostics.append(warning(source.name, 0, 0, f"{more} more control characters removed"))
     assets = []
     for src, line in body.images:
         where = (line + part.body_line - 1 if line else 0, 0)
@@ -165,6 +170,11 @@ def load(
         elif problem := outside(file, config.content):
             diagnostics.append(error(source.name, *where, f"image {src!r} {problem}"))
         else:
+            try:
+                images.probe(file)  # an HTML page named .jpg must not be published
+            except images.ImageProblem as exc:
+                diagnostics.append(error(source.name, *where, f"image {src!r} {exc}"))
+                continue
             assets.append((src, file))
     if has_errors(diagnostics):
         return None, {}, diagnostics

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import calendar
 import functools
-import itertools
-import operator
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from html import unescape
 from pathlib import Path
 
 from . import images, urls
@@ -158,22 +158,21 @@ class Site:
 
 def related_articles(articles: tuple[Article, ...], limit: int = 5) -> dict[str, tuple]:
     """For each article, up to `limit` others sharing the most tags, the newest first among
-    equals. Each tag is a bit set over the articles (newest = bit 0), so "shares at least k
-    of my tags" is a union of intersections: fast at tens of thousands of articles."""
+    equals. Each tag is a bit set over the articles (newest = bit 0); adding an article's tag
+    sets into a counter kept as bit planes (plane b holds bit b of every article's count)
+    counts the shared tags of all articles at once, in a few big-integer operations per tag
+    (the union of all k-tag intersections doubled with every tag: 25 tags took 14 s)."""
     bits: dict[str, int] = {}
     for number, article in enumerate(articles):
         for tag in article.tags:
             bits[tag.slug] = bits.get(tag.slug, 0) | (1 << number)
     related = {}
     for number, article in enumerate(articles):
-        masks = [bits[t.slug] for t in article.tags]
+        planes = _count_planes(bits[t.slug] for t in article.tags)
         chosen: list[int] = []
         taken = 1 << number
-        for shared in range(len(masks), 0, -1):
-            pool = 0
-            for group in itertools.combinations(masks, shared):
-                pool |= functools.reduce(operator.and_, group)
-            pool &= ~taken
+        for shared in range(len(article.tags), 0, -1):
+            pool = _at_least(planes, shared) & ~taken
             while pool and len(chosen) < limit:
                 lowest = pool & -pool
                 chosen.append(lowest.bit_length() - 1)
@@ -183,6 +182,34 @@ def related_articles(articles: tuple[Article, ...], limit: int = 5) -> dict[str,
                 break
         related[article.path] = tuple(articles[n] for n in chosen)
     return related
+
+
+def _count_planes(masks) -> list[int]:
+    """Bit planes of the per-bit count of `masks`: a ripple-carry addition of each mask."""
+    planes: list[int] = []
+    for carry in masks:
+        for b, plane in enumerate(planes):
+            planes[b], carry = plane ^ carry, plane & carry
+            if not carry:
+                break
+        if carry:
+            planes.append(carry)
+    return planes
+
+
+def _at_least(planes: list[int], k: int) -> int:
+    """The bits whose count in `planes` is at least `k` (k >= 1), comparing from the top plane
+    down: `greater` holds counts already above k's leading bits, `equal` those equal to them."""
+    if k >= 1 << len(planes):
+        return 0
+    greater, equal = 0, -1  # k has a bit set, where `equal` becomes finite
+    for b in range(len(planes) - 1, -1, -1):
+        if k >> b & 1:
+            equal &= planes[b]
+        else:
+            greater |= equal & planes[b]
+            equal &= ~planes[b]
+    return greater | equal
 
 
 def assemble(
@@ -259,17 +286,19 @@ def assemble(
 def _resolve_links(
     articles: list[Article], sources: frozenset[str]
 ) -> tuple[list[Article], list[Diagnostic]]:
-    """Point links to other articles' files at those articles' pages; report the broken ones."""
+    """Point links to other articles' files at those articles' pages; report the broken ones.
+    All marks of an article are replaced in one pass over its HTML (a replace per link was
+    quadratic for an article full of links)."""
     by_source = {a.source: a for a in articles}
     problems: list[Diagnostic] = []
     resolved = []
     for a in articles:
-        html = a.html
+        pages: dict[str, str] = {}  # target file -> relative URL of its page
         for target, line in a.links:
             other = by_source.get(target)
-            if other is None and target in sources:
-                continue  # the target has errors of its own, reported there
-            if other is None:
+            if other is not None:
+                pages[target] = urls.relative(a.path, other.path)
+            elif target not in sources:  # else the target has errors of its own, told there
                 problems.append(
                     error(
                         a.source,
@@ -279,9 +308,21 @@ def _resolve_links(
                         "link to the other article's .md file by its relative path",
                     )
                 )
-                continue
-            html = html.replace(
-                f'href="{LINK_MARK}{target}', f'href="{urls.relative(a.path, other.path)}'
-            )
+        page = functools.partial(_page_href, pages)
+        html = _MARKED_HREF.sub(page, a.html) if pages else a.html
         resolved.append(replace(a, html=html) if html != a.html else a)
     return resolved, problems
+
+
+_MARKED_HREF = re.compile('href="' + re.escape(LINK_MARK) + '([^"]*)')
+
+
+def _page_href(pages: dict[str, str], match: re.Match) -> str:
+    """The href of a marked link to an article's file (`file` or `file#part`, HTML-escaped)
+    pointing at that article's page; the mark is kept when the file is not an article."""
+    value = match.group(1)
+    ends = [i for i, c in enumerate(value) if c == "#"] + [len(value)]
+    for end in reversed(ends):  # a file name may hold a '#' too: the longest that is an article
+        if (page := pages.get(unescape(value[:end]))) is not None:
+            return f'href="{page}{value[end:]}'
+    return match.group(0)
