@@ -26,7 +26,6 @@ import contextlib
 import hashlib
 import io
 import math
-import multiprocessing
 import os
 import struct
 import tempfile
@@ -37,15 +36,14 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, features
 
+from . import budget
+
 WIDTHS = (480, 960, 1600)
 QUALITY = 82
 MAX_SIDE, MAX_PIXELS, MAX_BYTES = 16_000, 40_000_000, 100_000_000
 MAX_FRAMES, MAX_FRAME_PIXELS = 1_000, 200_000_000
 MEMORY_BUDGET = 250_000_000
-# Parse workers probe images at once: decodes above this take turns (a lock shared by the
-# processes forked from this one), so a build holds at most one costly decode at a time.
-HEAVY_BYTES = 64_000_000
-_HEAVY = multiprocessing.Lock()
+HEAVY_BYTES = 64_000_000  # decodes above this take turns across processes (see `budget`)
 # Peak bytes a pixel, measured with Pillow 13, of decoders with buffers of their own (WebP and
 # AVIF always, GIF and PNG for animations: all their frames in `probe`).
 DECODE_COST = {"WEBP": 16, "AVIF": 12, "GIF": 17, "PNG": 12}
@@ -91,7 +89,7 @@ def probe(path: Path, copies: bool = False) -> Probe:
         if copies and not animated and kind != "GIF":
             _admit(image, handle, WIDTHS[-1])
         heavy = _memory(image, handle) > HEAVY_BYTES
-        with _HEAVY if heavy else contextlib.nullcontext():
+        with budget.HEAVY if heavy else contextlib.nullcontext():
             return _checked(image, handle, kind, animated)
 
 

@@ -18,7 +18,7 @@ LUNR_VERSION = "2.3.9"
 _SEPARATOR = re.compile(
     "[\t\n\x0b\x0c\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff-]+"
 )
-_TRIM = re.compile(r"^[^A-Za-z0-9_]+|[^A-Za-z0-9_]+$")
+_NON_WORD_RUN = re.compile(r"[^A-Za-z0-9_]*")
 
 # lunr.stopWordFilter's list, in its order
 # fmt: off
@@ -44,8 +44,12 @@ def tokenize(text: str) -> list[str]:
 
 
 def trim(token: str) -> str:
-    """lunr.trimmer: strip leading and trailing non-word characters (ASCII \\w only)."""
-    return _TRIM.sub("", token)
+    """lunr.trimmer: strip leading and trailing non-word characters (ASCII \\w only). Matched
+    from each end, not as `\\W+$` (which retries at every character of a long run of
+    punctuation inside a word: quadratic)."""
+    start = _NON_WORD_RUN.match(token).end()
+    end = len(token) - _NON_WORD_RUN.match(token[::-1]).end()
+    return token[start:end] if start < end else ""
 
 
 class Pipeline:

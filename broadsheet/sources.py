@@ -13,7 +13,9 @@ from pathlib import Path
 
 from .diagnostics import Diagnostic, error
 
-MAX_ARTICLE_BYTES = 8 * 1024 * 1024
+# 512 KB is some 80,000 words, far beyond any long-form article; markdown-it-py's tokens of the
+# worst shapes (1 MB of table cells or list items) take about a gigabyte.
+MAX_ARTICLE_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,9 @@ def read_bytes(path: Path, root: Path) -> tuple[str, bytes | None, list[Diagnost
     except OSError as exc:
         return name, None, [error(name, 0, 0, f"cannot read: {exc.strerror}")]
     if len(data) > MAX_ARTICLE_BYTES:
-        return name, None, [error(name, 0, 0, f"larger than {MAX_ARTICLE_BYTES // 2**20} MB")]
+        return name, None, [error(
+            name, 0, 0, f"is {len(data) // 1024:,} KB; the limit is {MAX_ARTICLE_BYTES // 1024} KB",
+            "split it into parts that link to each other")]
     return name, data, []
 
 

@@ -19,12 +19,13 @@ from pathlib import Path
 
 import jinja2
 
-from . import articles, pages, sources, templates
+from . import articles, budget, pages, sources, templates
 from .config import Config
 from .diagnostics import Diagnostic, error
 
 Progress = Callable[[str, int, int], None]  # stage, done, total: for a display on a terminal
 _PR_SET_PDEATHSIG = 1
+HEAVY_ARTICLE_BYTES = 64 * 1024  # larger articles are parsed one at a time (see `budget`)
 PARALLEL_FROM = 200  # below this many articles or pages, forking workers costs more than it saves
 
 
@@ -32,7 +33,8 @@ def _parse_one(path: Path, name: str, data: bytes, config, tags, strict) -> tupl
     source, problems = sources.decode(path, name, data)
     if source is None:
         return None, {}, problems
-    return articles.load(source, config, tags, strict)
+    with budget.HEAVY if len(data) > HEAVY_ARTICLE_BYTES else contextlib.nullcontext():
+        return articles.load(source, config, tags, strict)
 
 
 _WORK: tuple = ()  # what forked workers inherit: (config, vocabulary, strict) or render state

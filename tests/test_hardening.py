@@ -15,7 +15,7 @@ from conftest import FIXTURES, REPO, build_repo, make_repo, scratch
 from hostile import scan
 
 from broadsheet import config as config_module
-from broadsheet import output
+from broadsheet import output, sources
 
 PAYLOAD = '<img src=x onerror=alert(1)>"\'><script>alert(2)</script>'
 
@@ -173,14 +173,19 @@ def test_encoding_mishaps_build_or_give_a_clear_error(tmp_path, data, outcome):
             messages(result))
 
 
-def test_five_megabyte_article_builds(tmp_path):
+def test_an_article_at_the_size_limit_builds_and_one_over_is_refused(tmp_path):
     paragraph = "A long paragraph of plain prose, repeated to make a very large article. " * 20
-    body = "\n\n".join(f"## Part {i}\n\n{paragraph}" for i in range(3500))
-    assert len(body.encode()) > 5_000_000
-    root = make_repo(tmp_path, files={"content/articles/a.md": article(body=body)})
+    body = "\n\n".join(f"## Part {i}\n\n{paragraph}" for i in range(360))
+    assert 500_000 < len(body.encode()) < sources.MAX_ARTICLE_BYTES - 100
+    root = make_repo(tmp_path, files={"content/articles/a.md": article(body=body),
+                                      "content/articles/b.md": article(body=body + body)})
+    result = build_repo(root)
+    assert messages(result) == ["content/articles/b.md: error: is 1,022 KB; the limit is 512 KB "
+                                "(hint: split it into parts that link to each other)"]
+    (root / "content/articles/b.md").unlink()
     result = build_repo(root)
     assert result.ok, messages(result)
-    assert (root / "site/2020/a/index.html").stat().st_size > 5_000_000
+    assert (root / "site/2020/a/index.html").stat().st_size > 500_000
 
 
 def test_crash_while_writing_leaves_old_site_and_no_temp(tmp_path, monkeypatch):
