@@ -346,3 +346,12 @@ def test_many_ampersands_in_one_paragraph_sanitize_in_linear_time():
     """html5ever copied the text node for each character reference added to it."""
     assert_linear(markdown.sanitize, lambda n: "<p>" + "&amp;" * n + "</p>", 100_000)
     assert render("&" * 1000 + "\n").html == f"<p>{'&amp;' * 1000}</p>\n"
+
+
+def test_punctuation_runs_inside_words_are_indexed_in_linear_time(tmp_path):
+    """lunr's trimmer as a regex (`\\W+$`) retried at every character of the run."""
+    from broadsheet.lunr_text import Pipeline
+
+    token = "a" + "/" * 200_000 + "a"
+    terms = timed(Pipeline().terms, token)
+    assert terms == [token]
