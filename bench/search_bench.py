@@ -332,8 +332,9 @@ def run(n: int, n_queries: int, equivalence: int) -> None:
     one = edited[len(edited) // 2]
     edited[len(edited) // 2] = dataclasses.replace(one, text=one.text + " Edited.")
     t = time.perf_counter()
-    build(edited)
+    after_edit = build(edited)
     warm = time.perf_counter() - t
+    rewritten = [k for k in after_edit.keys() | files.keys() if after_edit.get(k) != files.get(k)]
     again = build(articles)
     assert again == files, "two builds of the same archive differ"
 
@@ -342,6 +343,8 @@ def run(n: int, n_queries: int, equivalence: int) -> None:
     manifest = files["search/manifest.js"]
     terms = sum(v.count(b'],["') + 1 for v in index.values())
     print(f"index build: cold {cold:.1f} s, after one edit {warm:.1f} s; peak rss {peak:.0f} MB")
+    print(f"one edit rewrites {len(rewritten):,} of {len(files):,} files "
+          f"({sum(len(after_edit.get(k, b'')) for k in rewritten) / 1e3:.0f} KB)")
     print(f"distinct terms ~{terms:,}; chunks {len(index):,}; manifest {len(manifest):,} B "
           f"({gz(manifest):,} gz)")  # fmt: skip
     print(f"total search bytes: index {sum(map(len, index.values())) / 1e6:.1f} MB, store "

@@ -72,21 +72,29 @@ def restore_analysis(remembered: dict) -> None:
 
 def build_files(site: Site) -> dict[str, bytes]:
     """Site path -> bytes of every search file. Deterministic: same site, same bytes."""
-    articles = site.articles
+    articles = site.articles[::-1]  # oldest first: a new article takes the next number
     return search_files([document(a) for a in articles], [store_entry(a) for a in articles])
 
 
 def search_files(
-    docs: list[Doc], entries: list[dict], chunk_bytes: int = search_index.CHUNK_BYTES
+    docs: list[Doc], entries: list[dict], cut_every: int = search_index.CUT_EVERY
 ) -> dict[str, bytes]:
-    """The search files of documents numbered 0..n-1 in this order, with their store entries."""
+    """The search files of documents numbered 0..n-1 in this order, with their store entries.
+    Every file but the manifest depends only on what it holds (see `search_index`)."""
     index = search_index.build(_ANALYSER.analyse_all(docs))
+    texts = search_index.entries(index)
     files: dict[str, bytes] = {}
-    firsts, sizes = [], []
-    for n, (first, text) in enumerate(search_index.chunks(index, chunk_bytes)):
-        files[f"search/index/{n}.js"] = _script(f"index/{n}", text)
+    firsts, sizes, names = [], [], []
+    for start, end in search_index.chunks(index.terms, texts, cut_every):
+        first = index.terms[start] if start < end else ""
+        name = _chunk_name(first, names)
+        files[f"search/index/{name}.js"] = _script(
+            f"index/{name}", "[" + ",".join(texts[start:end]) + "]")
         firsts.append(first)
-        sizes.append(len(files[f"search/index/{n}.js"]))
+        sizes.append(len(files[f"search/index/{name}.js"]))
+        names.append(name)
+    for n, text in enumerate(search_index.lengths_blocks(index)):
+        files[f"search/lengths/{n}.js"] = _script(f"lengths/{n}", text)
     for n, entry in enumerate(entries):
         files[f"search/doc/{n}.js"] = _script(f"doc/{n}", _json(entry))
     digest = hashlib.sha256()
@@ -97,12 +105,26 @@ def search_files(
         "id": digest.hexdigest()[:12],
         "fields": [name for name, _ in FIELDS],
         "boosts": [boost for _, boost in FIELDS],
+        "k1": search_index.K1,
+        "b": search_index.B,
         "docs": index.documents,
+        "sums": index.sums,
+        "block": search_index.LENGTH_BLOCK,
         "chunks": firsts,
         "sizes": sizes,
+        "files": names,
     }
     files["search/manifest.js"] = _script("manifest", _json(manifest))
     return files
+
+
+def _chunk_name(first: str, taken: list[str]) -> str:
+    """A chunk's file is named by its first term, so a chunk keeps its name while others come
+    and go (8 hex digits; a clash, most unlikely, takes a suffix)."""
+    name = hashlib.blake2b(first.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
+    while name in taken:
+        name += "x"
+    return name
 
 
 def _json(value: object) -> str:

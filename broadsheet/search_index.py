@@ -1,25 +1,39 @@
-"""The lunr.js 2.3.9 index of the archive, computed in Python and cut into term chunks.
+"""What lunr.js 2.3.9's builder starts from, computed in Python and cut into term chunks.
 
-`build` produces what `lunr.Builder` would: the same term indexes (numbered in order of first
-appearance), the same field weights (BM25 with k1 1.2, b 0.75, field boosts, rounded to 0.001 as
-`createFieldVectors` does). Scores in lunr 2.3.9 depend only on the field-vector entries of the
-query's terms, so each chunk carries a range of terms with their postings and weights, and the
-page that merges the chunks a query needs gets exactly the monolithic index's results.
+The page computes lunr's weights itself, for just the terms a query loads, with the float
+operations of `lunr.Builder.createFieldVectors` and `lunr.idf`, so the files here hold only
+what those weights are made of, none of it archive-wide:
 
-Chunk encoding (one JSON array per term): `[term, termIndex, f0, f1, ...]`, one entry per field
-in `FIELDS` order, `0` for a field without the term (trailing ones dropped), otherwise a flat
-list `[doc, weight, doc, weight, ...]` with documents as deltas from the previous one and weights
-as integers in units of 0.001.
+- per term: its postings with the term frequency per field, and where it first appears;
+- per document: its field lengths (`lengths`, in blocks of `LENGTH_BLOCK` documents);
+- globally (in the manifest): the document count and each field's total length.
+
+An edit therefore changes only the entries of the terms whose postings it changed, the block
+of lengths holding its document and the manifest, never every weight in the archive (every
+BM25 weight depends on the archive's average field lengths).
+
+Documents are numbered 0..n-1 in the order lunr.js would be given them. lunr numbers terms in
+order of first appearance (by document, field, then position), and that order decides the order
+of floating-point additions in a score, so each entry carries its first position: the page
+sorts the loaded terms by (first document, first field, position) and numbers them in that
+order, which is the monolithic index's order restricted to those terms. Scores are then exactly
+a monolithic lunr.js index's.
+
+Entry encoding (JSON): `[term, position, f0, f1, ...]`, one item per field in `FIELDS` order,
+`0` for a field without the term (trailing ones dropped), otherwise a flat list
+`[doc, tf, doc, tf, ...]` with documents as deltas from the previous one.
+
+Chunks are runs of entries in JavaScript's sort order whose boundaries depend only on the terms
+at them (a term starts a chunk when a hash of it says so, and a large entry stands alone), so
+adding or removing a term moves at most the boundaries next to it.
 """
 
 from __future__ import annotations
 
-import bisect
 import hashlib
-import math
 from collections import Counter
 from dataclasses import dataclass
-from itertools import chain, count
+from itertools import chain
 from json.encoder import encode_basestring_ascii
 
 import numpy as np
@@ -34,7 +48,9 @@ FIELDS: tuple[tuple[str, int], ...] = (
     ("body", 1),
 )
 K1, B = 1.2, 0.75
-CHUNK_BYTES = 12_000  # target size of one term chunk, before gzip
+LENGTH_BLOCK = 1024  # documents per file of field lengths
+CUT_EVERY = 64  # a term starts a chunk with probability 1/CUT_EVERY (by its hash)
+ALONE_BYTES = 6_000  # an entry at least this large is a chunk of its own
 
 
 @dataclass(frozen=True)
@@ -81,28 +97,23 @@ class Analyser:
 
 @dataclass(frozen=True, eq=False)
 class Index:
-    """Terms in JavaScript's sort order with their lunr term index, and every posting grouped by
-    (term, field) in that order: group `g = position * len(FIELDS) + field` holds postings
-    `start[g]:start[g + 1]` of `docs` (ascending) and `weights` (units of 0.001). Arrays, not
-    per-term lists, because an archive has millions of postings."""
+    """Terms in JavaScript's sort order, and every posting grouped by (term, field) in that
+    order: group `g = position * len(FIELDS) + field` holds postings `start[g]:start[g + 1]`
+    of `docs` (ascending) and `tf`. `first[i]` is term i's position in the field where it first
+    appears. Arrays, not per-term lists, because an archive has millions of postings."""
 
     terms: tuple[str, ...]
-    term_index: dict[str, int]
+    first: np.ndarray
     start: np.ndarray
     docs: np.ndarray
-    weights: np.ndarray
+    tf: np.ndarray
+    lengths: np.ndarray  # (documents, fields) field lengths
     documents: int
 
-    def postings(self, term: str) -> list[list[int] | None]:
-        """Per field, `[doc, weight, doc, weight, ...]` or None: the postings of one term."""
-        position = bisect.bisect_left(self.terms, js_sort_key(term), key=js_sort_key)
-        assert self.terms[position] == term, term
-        out: list[list[int] | None] = []
-        for g in range(position * len(FIELDS), (position + 1) * len(FIELDS)):
-            a, b = self.start[g], self.start[g + 1]
-            flat = np.stack([self.docs[a:b], self.weights[a:b]], axis=1).ravel()
-            out.append(flat.tolist() if b > a else None)
-        return out
+    @property
+    def sums(self) -> list[int]:
+        """Each field's total length: the average is this over the document count."""
+        return [int(s) for s in self.lengths.sum(axis=0)] if self.documents else [0] * len(FIELDS)
 
 
 def js_sort_key(term: str) -> bytes:
@@ -110,50 +121,35 @@ def js_sort_key(term: str) -> bytes:
     return term.encode("utf-16-be", "surrogatepass")
 
 
-def js_round(x):
-    """Math.round of a float or an array: halves go up (Python's round() and numpy's go to even).
-    Exact: `x - floor(x)` has no rounding error, unlike `floor(x + 0.5)` (0.49999999999999994)."""
-    r = np.floor(x)
-    return (r + (x - r >= 0.5)).astype(np.int64)
-
-
-def bm25(idf, tf, length, average, boost):
-    """A term's weight in a field before rounding (floats or arrays), with the float operations
-    of lunr.js in its order: another order can move a weight across a rounding boundary."""
-    return idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (length / average)) + tf) * boost
-
-
 def build(analysed: list[Analysed]) -> Index:
-    """The index `lunr.Builder` makes of these documents, added in this order with refs 0..n-1.
-    Each posting's weight is computed with the same float64 operations in the same order as
-    lunr.js (and as a per-posting loop would), so the rounded weights are identical."""
+    """The postings lunr.Builder collects from these documents, added in this order as
+    documents 0..n-1."""
     nfields, n = len(FIELDS), len(analysed)
     fields = [field for doc in analysed for field in doc]  # (doc, field) pairs, doc-major
     words = list(chain.from_iterable(terms for terms, _, _ in fields))
-    term_index = dict(zip(dict.fromkeys(words), count()))  # lunr numbers terms as first seen
-    ids = np.fromiter(map(term_index.__getitem__, words), np.int64, len(words))
+    number = dict.fromkeys(words)  # first appearance order, as lunr numbers terms
+    for i, term in enumerate(number):
+        number[term] = i
+    ids = np.fromiter(map(number.__getitem__, words), np.int64, len(words))
     tf = np.fromiter(chain.from_iterable(c for _, c, _ in fields), np.int64, len(words))
     per_pair = np.fromiter((len(terms) for terms, _, _ in fields), np.int64, len(fields))
     pair = np.repeat(np.arange(len(fields)), per_pair)  # posting -> doc * nfields + field
     doc, field = np.divmod(pair, nfields)
-
+    pair_start = np.zeros(len(fields) + 1, np.int64)
+    np.cumsum(per_pair, out=pair_start[1:])
     lengths = np.fromiter((length for _, _, length in fields), np.int64, len(fields))
-    average = [int(s) / n for s in lengths.reshape(n, nfields).sum(axis=0)] if n else []
-    df = np.bincount(ids, minlength=len(term_index))  # lunr.idf counts (document, field) pairs
-    x = 1 + np.abs((n - df + 0.5) / (df + 0.5))
-    idf = np.array([math.log(v) for v in x.tolist()])  # numpy's SIMD log may differ in a bit
-    boosts = np.array([boost for _, boost in FIELDS])
-    score = bm25(idf[ids], tf, lengths[pair], np.array(average)[field], boosts[field])
-    weights = js_round(score * 1000)
 
-    terms = tuple(sorted(term_index, key=js_sort_key))
+    terms = tuple(sorted(number, key=js_sort_key))
     position = np.empty(len(terms), np.int64)
-    position[[term_index[t] for t in terms]] = np.arange(len(terms))
+    position[[number[t] for t in terms]] = np.arange(len(terms))
+    _, first_at = np.unique(ids, return_index=True)  # by first-appearance number
+    first = np.empty(len(terms), np.int64)
+    first[position] = first_at - pair_start[pair[first_at]]
     group = position[ids] * nfields + field
     order = _stable_order(group)  # stable: documents stay ascending within a group
     start = np.zeros(len(terms) * nfields + 1, np.int64)
     np.cumsum(np.bincount(group, minlength=len(terms) * nfields), out=start[1:])
-    return Index(terms, term_index, start, doc[order], weights[order], n)
+    return Index(terms, first, start, doc[order], tf[order], lengths.reshape(n, nfields), n)
 
 
 def _stable_order(keys: np.ndarray) -> np.ndarray:
@@ -191,52 +187,71 @@ def _ascii(values: np.ndarray, opens: np.ndarray, closes: np.ndarray, commas: np
 
 
 def _field_lists(index: Index) -> tuple[str, list[int]]:
-    """The field lists of every term as one text, and where each term's start (plus the end):
-    per field `0` or `[doc,weight,...]` (documents as deltas), separated by commas, the fields
-    after the last non-empty one left out. All numbers, so `_ascii` writes them in one go."""
+    """Each term's first position and field lists as one text, and where each term's start
+    (plus the end): `position,` then per field `0` or `[doc,tf,...]` (documents as deltas),
+    separated by commas, the fields after the last non-empty one left out. All numbers, so
+    `_ascii` writes them in one go."""
     nfields, sizes = len(FIELDS), np.diff(index.start)
+    nterms = len(index.terms)
     empty = sizes == 0
     last = nfields - 1 - np.argmax(~empty.reshape(-1, nfields)[:, ::-1], axis=1)
     shown = (np.arange(nfields) <= last[:, None]).ravel()
-    tokens = np.zeros(len(sizes) + 1, np.int64)  # where each (term, field) group's numbers go
-    np.cumsum(np.where(empty, 1, 2 * sizes) * shown, out=tokens[1:])
+    # numbers per (term, field) group, plus one leading slot per term for its position
+    count = np.where(empty, 1, 2 * sizes) * shown
+    count.reshape(nterms, nfields)[:, 0] += 1
+    tokens = np.zeros(len(sizes) + 1, np.int64)
+    np.cumsum(count, out=tokens[1:])
+    lead = tokens[:-1:nfields] if nterms else tokens[:0]  # each term's position slot
+    group_at = tokens[:-1] + (np.arange(len(sizes)) % nfields == 0)
     first = index.start[:-1][~empty]  # first posting of each non-empty group
     deltas = np.diff(index.docs, prepend=0)
     deltas[first] = index.docs[first]
-    at = np.repeat(tokens[:-1] - 2 * index.start[:-1], sizes) + 2 * np.arange(len(deltas))
+    at = np.repeat(group_at - 2 * index.start[:-1], sizes) + 2 * np.arange(len(deltas))
     values = np.zeros(tokens[-1], np.int64)  # empty groups stay 0
-    values[at], values[at + 1] = deltas, index.weights
+    values[lead] = index.first
+    values[at], values[at + 1] = deltas, index.tf
     opens, closes, commas = (np.zeros(tokens[-1], bool) for _ in range(3))
-    opens[tokens[:-1][~empty]] = closes[tokens[1:][~empty] - 1] = True
+    opens[group_at[~empty]] = closes[tokens[1:][~empty] - 1] = True
     commas[:] = True
     commas[tokens[nfields::nfields] - 1] = False  # a term's last number
     text, where = _ascii(values, opens, closes, commas)
     return text, where[tokens[::nfields]].tolist()
 
 
-def term_texts(index: Index) -> list[str]:
+def entries(index: Index) -> list[str]:
     """The chunk entry of every term, in order (see the module docstring for the encoding)."""
     text, at = _field_lists(index)
     return [
-        f"[{encode_basestring_ascii(term)},{index.term_index[term]},{text[at[i] : at[i + 1]]}]"
+        f"[{encode_basestring_ascii(term)},{text[at[i] : at[i + 1]]}]"
         for i, term in enumerate(index.terms)
     ]
 
 
-def chunks(index: Index, target: int = CHUNK_BYTES) -> list[tuple[str, str]]:
-    """Cut the sorted terms into runs of about `target` bytes: (first term, JSON array text).
-    A term is never split, so a very common term can make a chunk larger than `target`."""
-    out: list[tuple[str, str]] = []
-    current: list[str] = []
-    size, first = 0, ""
-    for term, text in zip(index.terms, term_texts(index), strict=True):
-        if current and size + len(text) > target:
-            out.append((first, "[" + ",".join(current) + "]"))
-            current, size = [], 0
-        if not current:
-            first = term
-        current.append(text)
-        size += len(text) + 1
-    if current or not out:
-        out.append((first, "[" + ",".join(current) + "]"))
-    return out
+def starts_chunk(term: str, every: int = CUT_EVERY) -> bool:
+    """A pure function of the term: about one term in `every` opens a chunk."""
+    digest = hashlib.blake2b(term.encode("utf-8", "surrogatepass"), digest_size=4).digest()
+    return int.from_bytes(digest, "big") % every == 0
+
+
+def chunks(terms: tuple[str, ...], texts: list[str], every: int = CUT_EVERY) -> list[tuple]:
+    """Cut the sorted entries into runs: (start, end) indexes. A run starts at the first term,
+    at a term whose hash says so, and at and after an entry of `ALONE_BYTES` or more."""
+    cuts = [
+        i
+        for i in range(len(terms))
+        if i == 0
+        or starts_chunk(terms[i], every)
+        or len(texts[i]) >= ALONE_BYTES
+        or len(texts[i - 1]) >= ALONE_BYTES
+    ]
+    return list(zip(cuts, [*cuts[1:], len(terms)], strict=True)) if cuts else [(0, 0)]
+
+
+def lengths_blocks(index: Index) -> list[str]:
+    """The field lengths of documents, `LENGTH_BLOCK` to a file: one flat JSON array of
+    `len(FIELDS)` numbers per document."""
+    flat = index.lengths.ravel().tolist()
+    size = LENGTH_BLOCK * len(FIELDS)
+    return [
+        "[" + ",".join(map(str, flat[i : i + size])) + "]" for i in range(0, len(flat), size)
+    ] or ["[]"]

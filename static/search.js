@@ -184,37 +184,86 @@
     };
   };
 
-  /* A lunr index of just these chunks: their inverted-index entries (global term indexes kept)
-   * and field vectors holding only their terms' entries. lunr scores a document with the
-   * vector entries of the query's terms alone, so results equal the full index's. */
-  Engine.prototype.merge = function (chunkData) {
-    var fields = this.manifest.fields, inverted = [], vectors = Object.create(null);
+  /* The postings of the loaded chunks' entries, decoded: per entry its term, its key in lunr's
+   * numbering (first document, first field, position) and per field [doc, tf, ...]. */
+  Engine.prototype.decode = function (chunkData) {
+    var out = [], nfields = this.manifest.fields.length;
     chunkData.forEach(function (entries) {
       for (var e = 0; e < entries.length; e++) {
-        var entry = entries[e], index = entry[1], posting = { _index: index };
-        for (var f = 0; f < fields.length; f++) {
-          var field = fields[f], docs = {}, list = entry[2 + f];
-          posting[field] = docs;
-          if (!list) continue;
-          for (var k = 0, doc = 0; k < list.length; k += 2) {
-            doc += list[k];
-            docs[doc] = {};
-            var key = field + "/" + doc;
-            (vectors[key] || (vectors[key] = [])).push(index, list[k + 1] / 1000);
+        var entry = entries[e], lists = [], firstDoc = Infinity, firstField = 0;
+        for (var f = 0; f < nfields; f++) {
+          var list = entry[2 + f], flat = [];
+          if (list) {
+            for (var k = 0, doc = 0; k < list.length; k += 2) {
+              doc += list[k];
+              flat.push(doc, list[k + 1]);
+            }
+            if (flat[0] < firstDoc) { firstDoc = flat[0]; firstField = f; }
           }
+          lists.push(flat);
         }
-        inverted.push([entry[0], posting]);
+        out.push({ term: entry[0], key: [firstDoc, firstField, entry[1]], lists: lists });
       }
+    });
+    return out;
+  };
+
+  /* The length blocks these entries' documents fall in. */
+  Engine.prototype.blocksOf = function (decoded) {
+    var block = this.manifest.block, seen = Object.create(null);
+    decoded.forEach(function (d) {
+      d.lists.forEach(function (flat) {
+        for (var k = 0; k < flat.length; k += 2) seen[Math.floor(flat[k] / block)] = true;
+      });
+    });
+    return Object.keys(seen).map(Number);
+  };
+
+  /* A lunr index of just these entries, with the weights lunr.Builder would give them:
+   * terms numbered as lunr numbers them (order of first appearance), idf from lunr.idf and
+   * BM25 with createFieldVectors' float operations in its order, rounded as it rounds. lunr
+   * scores a document with the vector entries of the query's terms alone, so results and
+   * scores equal those of one monolithic lunr.js index of the whole archive. */
+  Engine.prototype.merge = function (decoded, lengthBlocks) {
+    var m = this.manifest, fields = m.fields, nfields = fields.length, n = m.docs;
+    var k1 = m.k1, b = m.b, average = m.sums.map(function (s) { return s / n; });
+    var numbered = decoded.slice().sort(function (x, y) {
+      return x.key[0] - y.key[0] || x.key[1] - y.key[1] || x.key[2] - y.key[2];
+    });
+    var number = new Map();
+    numbered.forEach(function (d, i) { number.set(d, i); });
+    var inverted = [], vectors = Object.create(null);
+    decoded.forEach(function (d) {
+      var index = number.get(d), posting = { _index: index };
+      for (var f = 0; f < nfields; f++) {
+        var docs = {}, flat = d.lists[f];
+        for (var k = 0; k < flat.length; k += 2) docs[flat[k]] = {};
+        posting[fields[f]] = docs;
+      }
+      var idf = lunr.idf(posting, n);
+      for (f = 0; f < nfields; f++) {
+        var list = d.lists[f], boost = m.boosts[f] || 1;
+        for (k = 0; k < list.length; k += 2) {
+          var doc = list[k], tf = list[k + 1];
+          var lengths = lengthBlocks[Math.floor(doc / m.block)];
+          var fieldLength = lengths[(doc % m.block) * nfields + f];
+          var score = idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (fieldLength / average[f])) + tf);
+          score *= boost;
+          var key = fields[f] + "/" + doc;
+          (vectors[key] || (vectors[key] = [])).push(index, Math.round(score * 1000) / 1000);
+        }
+      }
+      inverted.push([d.term, posting]);
     });
     var fieldVectors = Object.keys(vectors).map(function (key) {
       var flat = vectors[key], pairs = [], out = [];
       for (var i = 0; i < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]]);
-      pairs.sort(function (a, b) { return a[0] - b[0]; });
+      pairs.sort(function (x, y) { return x[0] - y[0]; });
       pairs.forEach(function (p) { out.push(p[0], p[1]); });
       return [key, out];
     });
     return lunr.Index.load({
-      version: this.manifest.version,
+      version: m.version,
       fields: fields,
       fieldVectors: fieldVectors,
       invertedIndex: inverted,
@@ -225,12 +274,22 @@
   Engine.prototype.run = function (plan) {
     var self = this;
     if (!plan.clauses.length) return Promise.resolve([]);
-    return Promise.all(plan.chunks.map(function (c) { return self.file("index/" + c); }))
+    return Promise.all(plan.chunks.map(function (c) { return self.chunk(c); }))
       .then(function (data) {
-        return self.merge(data).query(function (q) {
-          plan.clauses.forEach(function (c) { q.clause(Object.assign({}, c)); });
-        });
+        var decoded = self.decode(data), blocks = self.blocksOf(decoded);
+        return Promise.all(blocks.map(function (k) { return self.file("lengths/" + k); }))
+          .then(function (loaded) {
+            var lengthBlocks = Object.create(null);
+            blocks.forEach(function (k, i) { lengthBlocks[k] = loaded[i]; });
+            return self.merge(decoded, lengthBlocks).query(function (q) {
+              plan.clauses.forEach(function (c) { q.clause(Object.assign({}, c)); });
+            });
+          });
       });
+  };
+
+  Engine.prototype.chunk = function (c) {
+    return this.file("index/" + this.manifest.files[c]);
   };
 
   Engine.prototype.search = function (input) {

@@ -1,0 +1,122 @@
+"""Bring the search entries of the last build up to date with the documents that changed.
+
+An entry (see `search_index`) holds a term's postings and first position and nothing
+archive-wide, so an edit of one document changes only the entries of its own terms: those are
+decoded, their postings for the changed documents replaced, and encoded again, with exactly
+the bytes the vectorized cold build writes. This works while documents keep their numbers
+(edited in place, added or removed at the end); anything else is a cold build.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
+
+from .search_index import FIELDS, Analysed
+
+Postings = list[list[tuple[int, int]]]  # per field: (doc, tf), docs ascending
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A term's postings and its position in the field where it first appears."""
+
+    term: str
+    position: int
+    postings: Postings
+
+    @property
+    def first(self) -> tuple[int, int]:
+        """(document, field) of the term's first appearance, as lunr meets it."""
+        return min((field[0][0], f) for f, field in enumerate(self.postings) if field)
+
+
+def decode(text: str) -> Entry:
+    term, position, *fields = json.loads(text)
+    postings: Postings = []
+    for f in range(len(FIELDS)):
+        flat = fields[f] if f < len(fields) and fields[f] else []
+        doc, pairs = 0, []
+        for i in range(0, len(flat), 2):
+            doc += flat[i]
+            pairs.append((doc, flat[i + 1]))
+        postings.append(pairs)
+    return Entry(term, position, postings)
+
+
+def encode(entry: Entry) -> str:
+    """The entry as `search_index.entries` writes it, byte for byte."""
+    fields = list(entry.postings)
+    while fields and not fields[-1]:
+        fields.pop()
+    parts = [encode_basestring_ascii(entry.term), str(entry.position)]
+    for pairs in fields:
+        if not pairs:
+            parts.append("0")
+            continue
+        previous, numbers = 0, []
+        for doc, tf in pairs:
+            numbers += (str(doc - previous), str(tf))
+            previous = doc
+        parts.append("[" + ",".join(numbers) + "]")
+    return "[" + ",".join(parts) + "]"
+
+
+def changed_documents(
+    before: list[tuple[str, str]], after: list[tuple[str, str]]
+) -> set[int] | None:
+    """The numbers of documents added, removed or with another analysis, given (identity,
+    analysis key) by number before and after; None when a document kept took another number
+    (one inserted or removed before the last, or re-dated): then every entry is rebuilt."""
+    common = min(len(before), len(after))
+    if any(before[n][0] != after[n][0] for n in range(common)):
+        return None
+    return {
+        n for n in range(max(len(before), len(after))) if n >= common or before[n] != after[n]
+    }
+
+
+def update(
+    entries: Mapping[str, str],
+    old: Mapping[int, Analysed],
+    new: Mapping[int, Analysed],
+    analysis_of: Callable[[int], Analysed],
+) -> dict[str, str | None]:
+    """The new entry text of every term whose entry changes (None: the term is gone), given
+    the old and new analysis of each changed document (a document absent from `old` was
+    added, one absent from `new` removed), the current `entries` by term, and the analysis of
+    any unchanged document (for a term whose first document moves to it)."""
+    changed = old.keys() | new.keys()
+    touched: set[str] = set()
+    for analysed in (*old.values(), *new.values()):
+        for terms, _, _ in analysed:
+            touched.update(terms)
+    out: dict[str, str | None] = {}
+    for term in touched:
+        text = entries.get(term)
+        entry = decode(text) if text else Entry(term, 0, [[] for _ in FIELDS])
+        postings: Postings = [[p for p in field if p[0] not in changed] for field in entry.postings]
+        for doc, analysed in new.items():
+            for f, (terms, counts, _) in enumerate(analysed):
+                if term in terms:
+                    postings[f].append((doc, counts[terms.index(term)]))
+        for field in postings:
+            field.sort()
+        if not any(postings):
+            if text:
+                out[term] = None
+            continue
+        fresh = Entry(term, 0, postings)
+        doc, f = fresh.first
+        if doc in new:
+            position = new[doc][f][0].index(term)
+        elif text and entry.first == (doc, f):
+            position = entry.position
+        else:
+            position = analysis_of(doc)[f][0].index(term)
+        result = encode(Entry(term, position, postings))
+        if result != text:
+            out[term] = result
+    return out
