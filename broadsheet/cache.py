@@ -23,11 +23,13 @@ import dataclasses
 import functools
 import hashlib
 import json
+import os
 import sqlite3
+import stat
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from . import records
+from . import localkey, records
 from .config import Config
 from .diagnostics import Diagnostic
 from .model import Article
@@ -118,41 +120,64 @@ def location(config: Config) -> Path:
     return config.root / CACHE_DIR / "build.sqlite"
 
 
+def folder(config: Config) -> Path | None:
+    """The cache folder, if it is a real folder of the repository (or can be made one); None
+    when something else stands there: a link could send the cache's writes anywhere."""
+    path = config.root / CACHE_DIR
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        return None
+    return path
+
+
 @contextlib.contextmanager
 def _connect(config: Config, create: bool):
-    """The cache database if it is ours, this engine's and this config's; else None (and,
-    with `create`, a fresh empty one)."""
+    """The cache database if it is ours (signed with this machine's key), this engine's and
+    this config's; else None, or with `create` a fresh empty one in its place (a foreign file
+    is replaced, never altered)."""
     path = location(config)
-    if not create and not path.is_file():
+    if folder(config) is None or (not create and not _plain(path)):
         yield None
         return
     try:
         if create:
             path.parent.mkdir(exist_ok=True)
+            (path.parent / ".gitignore").unlink(missing_ok=True)
             (path.parent / ".gitignore").write_text("*\n")
-        db = sqlite3.connect(path, timeout=10, isolation_level=None)
+        db = _open(path, config, create)
     except (OSError, sqlite3.Error):
-        yield None
-        return
+        db = None
     try:
-        yield _checked(db, config, create)
+        yield db
     finally:
-        db.close()
+        if db is not None:
+            db.close()
 
 
-def _checked(db: sqlite3.Connection, config: Config, create: bool) -> sqlite3.Connection | None:
-    expected = {"format": str(FORMAT), "engine": code_digest(), "config": config_digest(config)}
+def _plain(path: Path) -> bool:
+    """A regular file, not a link to one."""
     try:
-        found = dict(db.execute("SELECT key, value FROM meta"))
-    except sqlite3.Error:
-        found = {}
-    if found == expected:
-        return db
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _open(path: Path, config: Config, create: bool) -> sqlite3.Connection | None:
+    expected = {"format": str(FORMAT), "engine": code_digest(), "config": config_digest(config),
+                "owner": localkey.sign("cache")}  # a database committed to the repo is not ours
+    if _plain(path):
+        db = sqlite3.connect(path, timeout=10, isolation_level=None)
+        try:
+            if dict(db.execute("SELECT key, value FROM meta")) == expected:
+                return db
+        except sqlite3.Error:
+            pass
+        db.close()
     if not create:
         return None
+    for name in (path.name, path.name + "-journal", path.name + "-wal", path.name + "-shm"):
+        (path.parent / name).unlink(missing_ok=True)
+    db = sqlite3.connect(path, timeout=10, isolation_level=None)
     db.execute("BEGIN IMMEDIATE")
-    for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
-        db.execute(f'DROP TABLE "{table}"')
     for statement in filter(str.strip, _SCHEMA.split(";")):
         db.execute(statement)
     db.executemany("INSERT INTO meta VALUES (?, ?)", expected.items())

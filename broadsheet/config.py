@@ -182,6 +182,8 @@ def _check(config: Config, marks: dict[str, tuple[int, int]]) -> list[Diagnostic
             or (target != config.root and config.root not in target.parents)
         ):
             fail(key, f"{key} {value!r} must be a folder inside the repository")
+        elif len(value.encode()) > 1024 or any(len(p.encode()) > 255 for p in Path(value).parts):
+            fail(key, f"{key} is too long a folder name")
         elif target == config.root:
             fail(key, f"{key} cannot be the repository itself", "name a folder inside it")
         elif hidden := [p for p in target.relative_to(config.root).parts if p.startswith(".")]:

@@ -18,6 +18,7 @@ from .diagnostics import Diagnostic, error, warning
 from .sources import Source
 from .urls import SLUG_RE
 
+MAX_TAGS = 50
 # SVG is refused: a drawing can hold script, which runs on the site's origin when opened.
 PHOTO_TYPES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 KNOWN_KEYS = (
@@ -218,6 +219,9 @@ def validate(source: Source, part: Split, zone: ZoneInfo) -> tuple[Meta | None, 
             fail(("updated",), f"updated {exc}")
 
     tags, tag_marks = _strings(data, doc, "tags", fail)
+    if len(tags) > MAX_TAGS:  # each tag page lists the article with all its tags: N² output
+        fail(("tags", MAX_TAGS), f"an article may have at most {MAX_TAGS} tags, not {len(tags)}")
+        tags, tag_marks = tags[:MAX_TAGS], tag_marks[:MAX_TAGS]
     authors = (text("author"),) if isinstance(data.get("author"), str) else None
     if authors is None:
         authors = _strings(data, doc, "author", fail)[0]
@@ -334,6 +338,10 @@ def bad_relative_path(src: str, suffixes: tuple[str, ...]) -> str:
         return f"{src!r}: use forward slashes in paths"
     if ".." in PurePosixPath(src).parts:
         return f"{src!r} must not leave the article's folder ('..')"
+    if any(part.startswith(".") for part in PurePosixPath(src).parts):
+        return f"{src!r} is a hidden file; give it a name without a leading '.'"
+    if len(src.encode()) > 1024 or any(len(p.encode()) > 255 for p in PurePosixPath(src).parts):
+        return f"{src[:40]!r}… is too long a file name"
     if src.lower().endswith((".svg", ".svgz")):
         return f"{src!r} is an SVG drawing, which can carry scripts; export it as PNG or WebP"
     if not src.lower().endswith(suffixes):

@@ -27,6 +27,7 @@ import hashlib
 import io
 import math
 import os
+import stat
 import struct
 import tempfile
 import warnings
@@ -42,6 +43,7 @@ WIDTHS = (480, 960, 1600)
 QUALITY = 82
 MAX_SIDE, MAX_PIXELS, MAX_BYTES = 16_000, 40_000_000, 100_000_000
 MAX_FRAMES, MAX_FRAME_PIXELS = 1_000, 200_000_000
+MAX_SCANS = 100  # a progressive JPEG has about ten; thousands make decoding take minutes
 MEMORY_BUDGET = 250_000_000
 HEAVY_BYTES = 64_000_000  # decodes above this take turns across processes (see `budget`)
 # Peak bytes a pixel, measured with Pillow 13, of decoders with buffers of their own (WebP and
@@ -97,6 +99,9 @@ def _checked(image: Image.Image, handle, kind: str, animated: bool) -> Probe:
     """Decode the whole image (cheaply where the format allows), for `probe`."""
     width, height = image.size
     if kind == "JPEG":
+        if (scans := _scans(handle)) > MAX_SCANS:  # each scan is a pass over the whole image
+            raise ImageProblem(f"is a JPEG of {scans} scans; the limit is {MAX_SCANS} (save it "
+                               "again as a baseline JPEG)")
         image.draft(image.mode, (_up(width, 8), _up(height, 8)))
         image.load()
     if kind == "PNG":
@@ -109,6 +114,18 @@ def _checked(image: Image.Image, handle, kind: str, animated: bool) -> Probe:
     if _orientation(image.info.get("exif")) in TURNED:
         width, height = height, width
     return Probe(width, height, extension, kind, animated)
+
+
+def _scans(handle) -> int:
+    """Start-of-scan markers in a JPEG (0xFF inside scan data is always followed by 0x00, so a
+    marker cannot hide there)."""
+    position, count, tail = handle.tell(), 0, b""
+    handle.seek(0)
+    while chunk := handle.read(1 << 20):
+        count += (tail + chunk).count(b"\xff\xda")
+        tail = chunk[-1:]
+    handle.seek(position)
+    return count
 
 
 def widths(original: int) -> tuple[int, ...]:
@@ -126,7 +143,7 @@ def make_variants(source: Path, digest: str, cache: Path, widths: tuple[int, ...
     if unknown := set(extensions) - {"jpg", "png", "webp"}:  # a caller's mistake, not the image's
         raise ValueError(f"copies cannot be made as {sorted(unknown)}")
     targets = {(w, e): cache / f"{digest[:32]}-{w}.{e}" for w in widths for e in extensions}
-    missing = {key: target for key, target in targets.items() if not target.is_file()}
+    missing = {key: target for key, target in targets.items() if not _plain(target)}
     if not missing:
         return targets
     with _opened(source) as (image, handle):
@@ -153,6 +170,15 @@ def make_variants(source: Path, digest: str, cache: Path, widths: tuple[int, ...
             with contextlib.suppress(OSError):
                 os.unlink(temp)
     return targets
+
+
+def _plain(path: Path) -> bool:
+    """A regular file of the cache, not a link planted there (which would be copied into the
+    site as if it were a photo's copy)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def variant(source: Path, width: int, extension: str, cache: Path, digest: str = "") -> Path:

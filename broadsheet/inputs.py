@@ -27,6 +27,7 @@ class Inputs:
     digest: str
     file_digests: dict[str, str]  # content hash of every other file read, by path
     static_files: dict[str, Path]  # the files copied to site/static/, by name
+    template_files: dict[str, Path]  # the theme's templates, by name
 
     def digest_of(self, path: Path) -> str:
         """The content hash of `path`, read once per build by `read_inputs` ("" for a file it
@@ -47,14 +48,17 @@ def read_inputs(config: Config) -> Inputs:
     digest = hashlib.sha256(
         f"{cache.code_digest()}{cache.config_digest(config)}{vocab_key}".encode()
     )
-    found, hashes, static = [], {}, {}
+    found, hashes, static, theme, listed = [], {}, {}, {}, 0
     for folder in (config.content, config.templates, config.static):
         listing = sources.walk(folder, config.root)
         if folder == config.static:
             static = listing.files
+        if folder == config.templates:
+            theme = listing.files
         problems += listing.problems
         for name, path in listing.files.items():
             if folder == config.content and sources.is_article(name):
+                listed += 1
                 source_name, data, trouble = sources.read_bytes(path, config.root)
                 problems += trouble
                 if data is not None:
@@ -71,8 +75,8 @@ def read_inputs(config: Config) -> Inputs:
                                       f"cannot read: {exc.strerror or exc}"))
                 continue
             digest.update(f"{folder.name}/{name}\0{hashes[str(path)]}\0".encode())
-    if config.content.is_dir() and not found:
+    if config.content.is_dir() and not listed:
         problems.append(warning(f"{config.content_dir}/", 0, 0, "no articles found",
                                 "articles are Markdown files such as "
                                 f"{config.content_dir}/articles/2024/a-title.md"))
-    return Inputs(tags, tuple(problems), tuple(found), digest.hexdigest(), hashes, static)
+    return Inputs(tags, tuple(problems), tuple(found), digest.hexdigest(), hashes, static, theme)

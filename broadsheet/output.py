@@ -8,9 +8,10 @@ files that differ, instead of assembling every file again. Files are never writt
 A failure or interruption before the swap leaves `site/` untouched and no temporary folder;
 the spare is renamed away before it is touched, so a half-updated spare is never trusted.
 
-Every tree this module writes carries a marker file naming its build (`MARKER`). A folder
-without it is never replaced or deleted: a misconfigured output folder cannot destroy sources.
-The build id in it tells the cache which build the folder holds.
+Every tree this module writes carries a marker file naming its build (`MARKER`), signed with
+this machine's key (`localkey`). A folder without a valid one is never replaced or deleted: a
+misconfigured output folder, or one a pull request dressed up with a copied marker, cannot
+destroy sources. The build id in it tells the cache which build the folder holds.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
+from . import localkey
+
 _RENAME_EXCHANGE = 2
 MARKER = ".broadsheet-site"
 _MARKER_TEXT = "Written by Broadsheet (python build.py); replaced by every build.\nbuild: {}\n"
@@ -33,15 +36,18 @@ class NotOurs(OSError):
 
 
 def build_id(folder: Path) -> str | None:
-    """The build a folder holds, from its marker; None when it is not a build of ours."""
+    """The build a folder holds, from its marker; None when it is not a build of ours (a
+    marker is signed with this machine's key, so one committed to the repository is not)."""
     try:
-        if folder.is_symlink() or not folder.is_dir():
+        if folder.is_symlink() or not folder.is_dir() or (folder / MARKER).is_symlink():
             return None
         text = (folder / MARKER).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    last = text.rstrip("\n").rpartition("\n")[2]
-    return last.removeprefix("build: ") if last.startswith("build: ") else None
+    last = text.rstrip("\n").rpartition("\n")[2].split(" ")
+    if len(last) == 3 and last[0] == "build:" and localkey.signed(f"site {last[1]}", last[2]):
+        return last[1]
+    return None
 
 
 def _ours_or_absent(folder: Path) -> bool:
@@ -54,7 +60,8 @@ def _ours_or_absent(folder: Path) -> bool:
 
 def _mark(tree: Path, site_id: str) -> None:
     (tree / MARKER).unlink(missing_ok=True)  # may be shared with the site by a hard link
-    (tree / MARKER).write_text(_MARKER_TEXT.format(site_id), encoding="utf-8")
+    signature = localkey.sign(f"site {site_id}")
+    (tree / MARKER).write_text(_MARKER_TEXT.format(f"{site_id} {signature}"), encoding="utf-8")
 
 
 def write_site(
@@ -106,7 +113,7 @@ def _write(output, files, copies, keep, target, spare, site_id) -> int:
         not files
         and not copies
         and build_id(output) == site_id
-        and _listing(output) == keep
+        and _listing(output) == (keep, frozenset())
     ):
         return 0
     spare_dir = output.parent / f".{output.name}.spare"
@@ -166,8 +173,11 @@ def _update(
     spare: dict[str, str],
 ) -> None:
     """Turn the spare `tree` into the new build (`target`). `spare` is what the tree held when
-    it was the site; its actual listing decides what is missing or left over."""
-    present = _listing(tree)
+    it was the site; its actual listing decides what is missing or left over. Links found in
+    it are removed first, so nothing is ever written through one."""
+    present, links = _listing(tree)
+    for rel in links:
+        (tree / rel).unlink()
     emptied: set[Path] = set()
     for rel in sorted(present - target.keys()):
         path = tree / _checked(rel)
@@ -215,15 +225,17 @@ def _checked(rel: str) -> str:
     return rel
 
 
-def _listing(folder: Path) -> frozenset[str]:
-    """Every file below `folder` but the marker."""
-    found = set()
-    for base, _, names in os.walk(folder):
+def _listing(folder: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """The plain files below `folder` but the marker, and apart the links (to files or
+    folders), which no build of ours makes: someone put them there."""
+    found, links = set(), set()
+    for base, folders, names in os.walk(folder):
         prefix = os.path.relpath(base, folder)
-        for name in names:
-            found.add(name if prefix == "." else f"{prefix}/{name}")
+        for name in names + [f for f in folders if os.path.islink(os.path.join(base, f))]:
+            rel = name if prefix == "." else f"{prefix}/{name}"
+            (links if os.path.islink(os.path.join(base, name)) else found).add(rel)
     found.discard(MARKER)
-    return frozenset(found)
+    return frozenset(found), frozenset(links)
 
 
 def _swap(new: Path, output: Path) -> None:

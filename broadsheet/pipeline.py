@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-import jinja2
 
 from . import (
     cache,
@@ -178,16 +177,16 @@ def build(
     # An article's page shows its file and its photo (whose size and copies can change alone)
     keys = {name: entry.key + repr(entry.photo) for name, entry in store.articles.items()}
     digests = pages.Digests(lambda a: keys[a.source] + (_text_digest(a.html) if a.links else ""))
-    base = _base_digest(config, static_digests)
+    base = _base_digest(config, inputs)
     out = str(config.output) + os.sep
     fingerprints = {page.path: pages.fingerprint(page, base, digests) for page in planned}
     keep = {
         page.path
         for page in planned
-        if store.pages.get(page.path) == fingerprints[page.path] and os.path.isfile(out + page.path)
+        if store.pages.get(page.path) == fingerprints[page.path] and _plain_file(out + page.path)
     }
     to_render = [page for page in planned if page.path not in keep]
-    env = templates.environment(jinja2.FileSystemLoader(config.templates))
+    env = templates.environment(templates.loader(inputs.template_files))
     files, problems = workers.render_all(config, env, to_render, site, hashes, progress)
     result.diagnostics += problems
     result.pages, result.pages_rendered = len(planned), len(files)
@@ -197,7 +196,7 @@ def build(
 
     search_digest = _text_digest("\0".join(digests.full(a) + a.path for a in site.articles))
     if store.search == search_digest and all(
-        os.path.isfile(out + name) for name in store.search_files
+        _plain_file(out + name) for name in store.search_files
     ):
         keep.update(store.search_files)
         search_files = store.search_files
@@ -214,7 +213,13 @@ def build(
 
     # site path -> (file to copy, its content digest)
     wanted = {urls.static(n): (path, static_digests[n]) for n, path in static_files.items()}
-    image_cache = config.root / cache.CACHE_DIR / "images"
+    image_cache = cache.folder(config)
+    if image_cache is None or (image_cache / "images").is_symlink():
+        result.diagnostics.append(error(
+            cache.CACHE_DIR, 0, 0, "is not a plain folder (a link?); the build keeps its cache "
+            "there", f"remove {cache.CACHE_DIR} and build again"))
+        return result
+    image_cache = image_cache / "images"
     for article in site.articles:
         photo = article.photo
         if photo and photo.extension:  # one decode makes every copy (cached by content)
@@ -236,13 +241,13 @@ def build(
     copies, copy_digests = {}, {}
     for rel, (path, digest) in wanted.items():
         copy_digests[rel] = digest
-        if store.copies.get(rel) == digest and os.path.isfile(out + rel):
+        if store.copies.get(rel) == digest and _plain_file(out + rel):
             keep.add(rel)
         else:
             copies[rel] = path
     written = {name: _bytes_digest(data) for name, data in files.items()}
     for name, digest in written.items():  # same bytes as last time: keep the file as it is
-        if store.written.get(name) == digest and os.path.isfile(out + name):
+        if store.written.get(name) == digest and _plain_file(out + name):
             keep.add(name)
             del files[name]
     # digests of every file of the new build, and of the site it replaces (the next spare)
@@ -308,15 +313,13 @@ def _trust_only_this_site(store: cache.BuildCache, config: Config) -> None:
         store.forget_spare()
 
 
-def _base_digest(config: Config, static_digests: dict[str, str]) -> str:
+def _base_digest(config: Config, inputs: inputs_module.Inputs) -> str:
     """Everything every page depends on: code, config, templates and static assets."""
     digest = hashlib.sha256((cache.code_digest() + cache.config_digest(config)).encode())
-    if config.templates.is_dir():
-        for path in sorted(config.templates.rglob("*")):
-            if path.is_file():
-                digest.update(path.relative_to(config.templates).as_posix().encode())
-                digest.update(path.read_bytes())
-    digest.update(repr(sorted(static_digests.items())).encode())
+    for name, path in inputs.template_files.items():
+        digest.update(f"{name}\0{inputs.digest_of(path)}\0".encode())
+    for name, path in inputs.static_files.items():
+        digest.update(f"static/{name}\0{inputs.digest_of(path)}\0".encode())
     return digest.hexdigest()
 
 
@@ -326,6 +329,14 @@ def _bytes_digest(data: bytes) -> str:
 
 def _text_digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _plain_file(path: str) -> bool:
+    """A regular file, not a link: a link in site/ is never kept (it could point anywhere)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _file_digest(path: str) -> str:
@@ -347,6 +358,6 @@ def _unchanged(config: Config, digest: str, session: Session | None) -> tuple | 
     if manifest.inputs != digest or output.build_id(config.output) != site_id:
         return None
     out = str(config.output) + os.sep
-    if not all(os.path.isfile(out + name) for name in outputs):
+    if not all(_plain_file(out + name) for name in outputs):
         return None
     return manifest.articles, manifest.pages, list(manifest.diagnostics)

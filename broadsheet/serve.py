@@ -39,6 +39,9 @@ from .pipeline import Session, build
 from .watch import ChangeCollector, Watcher
 
 EVENTS = "/__broadsheet/events"
+# Sec-Fetch-Site values of requests from our own pages, or typed in by the writer (browsers
+# send the header; tools like curl send none, which counts as "none").
+SAME_ORIGIN = ("same-origin", "none")
 METHODS = ("GET", "HEAD")
 LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
 LoadConfig = Callable[[], tuple[Config, list[Diagnostic]]]
@@ -79,6 +82,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     preview: Preview  # set on the subclass made by `make_server`
     server_version = "BroadsheetPreview"
+    timeout = 10  # seconds a silent connection is kept: an idle client must not hold up Ctrl-C
     error_message_format = "%(code)d %(message)s\n"  # the standard library's own refusals
     error_content_type = "text/plain; charset=utf-8"
 
@@ -97,6 +101,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         hosts = self.headers.get_all("Host") or []
         port = self.server.server_address[1]
         status = refusal(self.command, self.path, hosts, self.request_version, port)
+        if status is None and self.headers.get("Sec-Fetch-Site", "none") not in SAME_ORIGIN:
+            status = 403  # another site's page asking (a <script src> reads our search files)
         if status is None:
             return True
         self.close_connection = True  # an unread request body must not pass for a request
@@ -187,6 +193,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
+        self.send_header("Cross-Origin-Resource-Policy", "same-origin")
         self.end_headers()
         if body:
             self.wfile.write(data)

@@ -58,25 +58,42 @@ def walk(folder: Path, root: Path) -> Listing:
     for base, folders, names in os.walk(folder):
         here = Path(base)
         for name in sorted(folders):
-            if not name.startswith(".") and (here / name).is_symlink():
+            if not _utf8(name):
+                problems.append(error(_shown(here / name, root), 0, 0,
+                                      "folder name is not valid UTF-8", "rename the folder"))
+            elif (here / name).is_symlink():
                 problems.append(_linked(here / name, root, "folder"))
         folders[:] = sorted(
-            f for f in folders if not f.startswith(".") and not (here / f).is_symlink()
+            f for f in folders
+            if not f.startswith(".") and _utf8(f) and not (here / f).is_symlink()
         )
         for name in sorted(names):
             path = here / name
-            if name.startswith("."):
-                continue
-            if path.is_symlink():
+            if not _utf8(name):
+                problems.append(error(_shown(path, root), 0, 0, "file name is not valid UTF-8",
+                                      "rename the file"))
+            elif path.is_symlink():  # hidden ones too: a template could include `.x`
                 problems.append(_linked(path, root, "file"))
-            else:
+            elif not name.startswith("."):
                 found[path.relative_to(folder).as_posix()] = path
     return Listing(dict(sorted(found.items())), tuple(problems))
 
 
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # os.walk gave undecodable bytes as surrogates
+        return False
+    return True
+
+
+def _shown(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix().encode("utf-8", "replace").decode("utf-8")
+
+
 def _linked(path: Path, root: Path, kind: str) -> Diagnostic:
     return error(
-        path.relative_to(root).as_posix(),
+        _shown(path, root),
         0,
         0,
         f"is a symbolic link; linked {kind}s are not read",

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import jinja2
+import jinja2.sandbox
 
 from . import urls
 from .config import Config
@@ -21,7 +23,10 @@ from .pages import Page
 
 
 def environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
-    env = jinja2.Environment(
+    """Templates arrive by pull request like articles: the sandbox keeps them to the values
+    they are given (no `__globals__`, no module internals, no mutation), so a template cannot
+    run commands or read files."""
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -34,6 +39,22 @@ def environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     env.filters["person"] = lambda name: {"@type": "Person", "name": name}
     env.filters["dropnone"] = lambda mapping: {k: v for k, v in mapping.items() if v is not None}
     return env
+
+
+def loader(files: dict[str, Path]) -> jinja2.BaseLoader:
+    """Templates by name from `files` (the theme's files as `sources.walk` listed them: no
+    links, no hidden files), so `{% include %}` reaches nothing else."""
+
+    def load(name: str):
+        path = files.get(name)
+        if path is None:
+            return None
+        try:
+            return path.read_bytes().decode("utf-8"), str(path), lambda: True
+        except (OSError, UnicodeDecodeError) as exc:
+            raise jinja2.TemplateError(f"cannot read {name}: {exc}") from None
+
+    return jinja2.FunctionLoader(load)
 
 
 def longdate(value: datetime) -> str:

@@ -232,7 +232,7 @@ def test_killed_build_leaves_site_intact(tmp_path, signum):
     root = make_repo(tmp_path, files=files)
     (root / "site").mkdir()
     (root / "site/index.html").write_text("the old build")
-    (root / "site" / output.MARKER).write_text("build: old\n")
+    output._mark(root / "site", "old")  # a build of ours
     proc = subprocess.Popen([sys.executable, str(REPO / "build.py")], cwd=root,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120

@@ -518,3 +518,173 @@ def test_a_site_title_cut_by_a_yaml_comment_is_a_warning(tmp_path):
     assert config_errors(root, "title: Notes from C# #1\n") == [
         "broadsheet.yml:1:22: warning: the text after ' #' is a YAML comment and was left out "
         "(hint: quote the value)"]
+
+
+@pytest.mark.parametrize("payload", [
+    '{{ lipsum.__globals__["os"].popen("touch PWNED").read() }}',
+    "{{ cycler.__init__.__globals__.os.popen('touch PWNED').read() }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{% set x = site.config.__class__ %}{{ x.__init__.__globals__ }}",
+])
+def test_a_template_cannot_run_commands_or_reach_python_internals(tmp_path, payload):
+    root = make_repo(tmp_path, FIXTURES / "site")
+    page = root / "templates/404.html"
+    page.write_text(page.read_text().replace("{% block main %}", "{% block main %}" + payload))
+    result = build_repo(root)
+    assert not result.ok
+    assert any("while rendering 404.html" in m and ("unsafe" in m or "undefined" in m)
+               for m in messages(result)), messages(result)
+    assert not (root / "PWNED").exists() and not (root / "site").exists()
+
+
+def test_a_template_includes_only_the_themes_own_files(tmp_path):
+    root = make_repo(tmp_path, FIXTURES / "site", files={".git/config": "SECRET-TOKEN\n",
+                                                        "templates/.hidden.html": "SECRET\n"})
+    page = root / "templates/404.html"
+    for target in (".hidden.html", "../.git/config", "/etc/hostname"):
+        page.write_text(page.read_text().replace("{% block main %}",
+                                                 "{% block main %}{% include '" + target + "' %}",
+                                                 1))
+        result = build_repo(root)
+        assert not result.ok, target
+        assert any("template not found" in m or "not found" in m for m in messages(result))
+        page.write_text((REPO / "templates/404.html").read_text())
+
+
+def test_a_cache_committed_to_the_repository_is_not_trusted(tmp_path):
+    """git checks out a force-added .broadsheet-cache/ whatever .gitignore says: a database
+    from elsewhere (another machine's key) must not decide what this build publishes."""
+    import sqlite3
+
+    root = make_repo(tmp_path / "repo", FIXTURES / "site")
+    assert build_repo(root).ok
+    clean = site_files(root)
+    db = root / cache.CACHE_DIR / "build.sqlite"
+    with sqlite3.connect(db) as connection:
+        for source, result in connection.execute("SELECT source, result FROM articles"):
+            poisoned = result.replace("<p>", "<p><script>alert(1)</script>", 1)
+            connection.execute("UPDATE articles SET result = ? WHERE source = ?",
+                               (poisoned, source))
+        connection.execute("UPDATE meta SET value = 'f00d' WHERE key = 'owner'")  # not ours
+    shutil.rmtree(root / "site")
+    assert build_repo(root).ok
+    assert site_files(root) == clean
+
+
+def test_a_marker_copied_into_a_source_folder_does_not_make_it_replaceable(tmp_path):
+    root = make_repo(tmp_path / "repo", FIXTURES / "site", files={"bench/run.py": "x = 1\n"})
+    assert build_repo(root).ok
+    marker = (root / "site" / output.MARKER).read_text()
+    (root / "bench" / output.MARKER).write_text(marker.replace("build: ", "build: x", 1))
+    (root / "broadsheet.yml").write_text("output_dir: bench\n")
+    result = build_repo(root)
+    assert any("holds files Broadsheet did not write" in m for m in messages(result))
+    assert (root / "bench/run.py").read_text() == "x = 1\n"
+
+
+def test_links_planted_in_the_site_or_its_spare_are_never_followed_or_kept(tmp_path):
+    root = make_repo(tmp_path / "repo", FIXTURES / "site", files={".git/config": "SECRET\n"})
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "index.html").write_text("the victim's own file\n")
+    other = root / "content/articles/first-light.md"
+    assert build_repo(root).ok
+    other.write_text(other.read_text() + "\nOne more line.\n")
+    assert build_repo(root).ok  # now with a spare tree
+    spare = root / ".site.spare"
+    shutil.rmtree(spare / "2021/first-light")
+    (spare / "2021/first-light").symlink_to(victim, target_is_directory=True)
+    (root / "site/static/style.css").unlink()
+    (root / "site/static/style.css").symlink_to(root / ".git/config")
+    other.write_text(other.read_text() + "\nAnd another.\n")
+    assert build_repo(root).ok
+    assert (victim / "index.html").read_text() == "the victim's own file\n"
+    assert [p for p in (root / "site").rglob("*") if p.is_symlink()] == []
+    assert b"SECRET" not in (root / "site/static/style.css").read_bytes()
+    assert site_files(root) == clean_tree(root, tmp_path / "clean")
+
+
+def test_a_linked_cache_folder_or_file_is_never_written_through(tmp_path):
+    import sqlite3
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "History").write_bytes(b"")
+    with sqlite3.connect(elsewhere / "History") as connection:
+        connection.execute("CREATE TABLE urls (url TEXT)")
+    root = make_repo(tmp_path / "repo", FIXTURES / "site")
+    (root / cache.CACHE_DIR).mkdir()
+    (root / cache.CACHE_DIR / "build.sqlite").symlink_to(elsewhere / "History")
+    assert build_repo(root).ok
+    with sqlite3.connect(elsewhere / "History") as connection:
+        assert connection.execute("SELECT name FROM sqlite_master").fetchall() == [("urls",)]
+    shutil.rmtree(root / cache.CACHE_DIR)
+    (root / cache.CACHE_DIR).symlink_to(elsewhere, target_is_directory=True)
+    result = build_repo(root)
+    assert any(m.startswith(".broadsheet-cache: error: is not a plain folder")
+               for m in messages(result))
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["History"]
+
+
+def test_a_link_planted_in_the_image_cache_is_not_published(tmp_path):
+    from PIL import Image
+
+    root = make_repo(tmp_path / "repo", files={
+        ".git/config": "SECRET\n",
+        "content/articles/a.md": article(extra="photo:\n  src: p.png\n  alt: x\n  credit: y\n")})
+    Image.new("RGB", (800, 500), "red").save(root / "content/articles/p.png")
+    assert build_repo(root).ok
+    for made in (root / cache.CACHE_DIR / "images").iterdir():
+        made.unlink()
+        made.symlink_to(root / ".git/config")
+    assert build_repo(root, clean=True).ok
+    for name, data in site_files(root).items():
+        assert b"SECRET" not in data, name
+
+
+def test_an_article_may_have_at_most_50_tags(tmp_path):
+    tags = ", ".join(f"t{i}" for i in range(3000))
+    root = make_repo(tmp_path, files={"content/articles/a.md": article(extra=f"tags: [{tags}]\n")})
+    start = time.perf_counter()
+    result = build_repo(root)
+    assert time.perf_counter() - start < 10
+    assert messages(result) == [
+        "content/articles/a.md:4:248: error: an article may have at most 50 tags, not 3000"]
+
+
+@pytest.mark.parametrize(("src", "message"), [
+    (".hidden.png", "image '.hidden.png' is a hidden file; give it a name without a leading '.'"),
+    ("pics/.x/a.png", "image 'pics/.x/a.png' is a hidden file; give it a name without a "
+                      "leading '.'"),
+    ("a" * 300 + ".png", "image " + repr("a" * 40) + "… is too long a file name"),
+])
+def test_hidden_and_overlong_image_names_are_errors(tmp_path, src, message):
+    root = make_repo(tmp_path, files={"content/articles/x.md": article(body=f"![x]({src})\n")})
+    result = build_repo(root)
+    assert f"content/articles/x.md:5: error: {message} (hint: keep images beside the article " \
+           "and link them by name)" in messages(result)
+
+
+def test_file_names_that_are_not_utf8_are_named_not_a_traceback(tmp_path):
+    root = make_repo(tmp_path, FIXTURES / "site")
+    os.mkdir(os.path.join(os.fsencode(root / "static"), b"\xff\xfe"))
+    with open(os.path.join(os.fsencode(root / "static"), b"x\xff.css"), "w") as handle:
+        handle.write("a {}")
+    result = build_repo(root)
+    assert "static/x?.css: error: file name is not valid UTF-8 (hint: rename the file)" \
+        in messages(result)
+    assert "static/??: error: folder name is not valid UTF-8 (hint: rename the folder)" \
+        in messages(result)
+
+
+def test_an_overlong_folder_setting_is_a_config_error(tmp_path):
+    root = make_repo(tmp_path)
+    assert config_errors(root, f"content_dir: {'c' * 300}\n") == [
+        "broadsheet.yml:1:14: error: content_dir is too long a folder name"]
+
+
+def test_an_article_too_large_is_not_also_no_articles(tmp_path):
+    root = make_repo(tmp_path, files={"content/articles/a.md": article(body="x" * 600_000)})
+    assert messages(build_repo(root)) == [
+        "content/articles/a.md: error: is 585 KB; the limit is 512 KB (hint: split it into "
+        "parts that link to each other)"]

@@ -9,6 +9,7 @@ import struct
 import subprocess
 import sys
 import textwrap
+import time
 import warnings
 import zlib
 from pathlib import Path
@@ -344,3 +345,23 @@ def test_a_tall_image_may_be_a_body_image_but_is_too_costly_to_copy(tmp_path):
     with pytest.raises(images.ImageProblem, match=refused):
         images.make_variants(source, DIGEST, tmp_path / "c", (480, 1600), ("webp", "png"))
     assert not (tmp_path / "c").exists() or not list((tmp_path / "c").iterdir())
+
+
+def test_a_jpeg_of_thousands_of_scans_is_refused_before_it_is_decoded(tmp_path):
+    """Repeating a progressive JPEG's last scan keeps it within every size limit while each
+    repeat costs libjpeg a pass over the whole image (minutes, from a few hundred KB)."""
+    from io import BytesIO
+
+    buffer = BytesIO()
+    Image.new("L", (800, 600), 128).save(buffer, "JPEG", progressive=True)
+    data = buffer.getvalue()
+    last = data.rindex(b"\xff\xda")
+    tables = data.rfind(b"\xff\xc4", 0, last)
+    block = data[tables if tables > data.rfind(b"\xff\xda", 0, last) else last:-2]
+    bomb = data[:-2] + block * 2000 + b"\xff\xd9"
+    path = tmp_path / "scans.jpg"
+    path.write_bytes(bomb)
+    start = time.perf_counter()
+    with pytest.raises(images.ImageProblem, match=r"is a JPEG of \d+ scans; the limit is 100"):
+        images.probe(path)
+    assert time.perf_counter() - start < 1

@@ -325,3 +325,34 @@ def test_allowed_host():
     assert not serve.allowed_host("localhost", 8000)
     assert not serve.allowed_host("evil.example:8000", 8000)
     assert not serve.allowed_host("localhost:8001", 8000)
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+def test_another_sites_page_cannot_read_the_preview(server, site):
+    """A page elsewhere could load our search files with <script src> (they are scripts, for
+    file://) and read the archive, drafts included: browsers say where a request comes from."""
+    request = (f"GET {server.base}search/doc/0.js HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+               f"Sec-Fetch-Site: {site}\r\nConnection: close\r\n\r\n").encode()
+    status, _, _ = server.raw(request)
+    assert status == 403
+
+
+def test_our_own_pages_requests_are_served_and_marked_same_origin(server):
+    for fetch_site in ("same-origin", "none"):
+        request = (f"GET {server.base} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+                   f"Sec-Fetch-Site: {fetch_site}\r\nConnection: close\r\n\r\n").encode()
+        status, head, _ = server.raw(request)
+        assert status == 200 and b"Cross-Origin-Resource-Policy: same-origin" in head
+
+
+def test_an_idle_connection_does_not_hold_up_stopping(tmp_path, monkeypatch):
+    monkeypatch.setattr(serve.Handler, "timeout", 0.5)
+    running = Running(make_site(tmp_path), "/")
+    idle = socket.create_connection(("127.0.0.1", running.port))
+    try:
+        stopper = threading.Thread(target=running.close)
+        stopper.start()
+        stopper.join(timeout=5)
+        assert not stopper.is_alive(), "the preview waited for a client that says nothing"
+    finally:
+        idle.close()
