@@ -8,6 +8,7 @@ that every tool gets the same text and the same amount of Markdown to parse.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 from datetime import date, timedelta
 from pathlib import Path
@@ -92,16 +93,69 @@ def articles(n: int, seed: int = 1):
         yield i, f"article-{i:05d}", title, day, tags, prose.body()
 
 
-def write_ours(root: Path, n: int, seed: int = 1) -> None:
+def photo(index: int, seed: int = 1) -> bytes:
+    """A 1600×1000 JPEG of about 240 KB, with the detail of an agency photo (gradients, grain,
+    edges), different for every index."""
+    import io
+
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFilter
+
+    rng, g = random.Random(seed * 100_003 + index), np.random.default_rng(seed * 100_003 + index)
+    w, h = 1600, 1000
+    x, y = np.linspace(0, 1, w)[None, :, None], np.linspace(0, 1, h)[:, None, None]
+    left, right = g.uniform(0, 255, 3), g.uniform(0, 255, 3)
+    base = left * (1 - x) + right * x * y + 40 * np.sin(8 * x + 3 * y)
+    grain = np.kron(g.normal(0, 14, (h // 8 + 1, w // 8 + 1, 3)), np.ones((8, 8, 1)))[:h, :w]
+    image = Image.fromarray(np.clip(base + grain, 0, 255).astype(np.uint8))
+    image = image.filter(ImageFilter.GaussianBlur(1.2))
+    noisy = np.asarray(image).astype(np.float32) + g.normal(0, 2, (h, w, 3))
+    image = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    for _ in range(60):
+        x0, y0 = rng.randrange(w), rng.randrange(h)
+        draw.ellipse([x0, y0, x0 + rng.randrange(20, 300), y0 + rng.randrange(20, 300)],
+                     outline=tuple(rng.randrange(256) for _ in range(3)), width=rng.randrange(1, 8))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=82)
+    return out.getvalue()
+
+
+def photo_pool(folder: Path, count: int, seed: int = 1) -> list[Path]:
+    """`count` distinct photos, made once and kept in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        path = folder / f"photo-{i:04d}.jpg"
+        if not path.exists():
+            path.write_bytes(photo(i, seed))
+        paths.append(path)
+    return paths
+
+
+def _place(pool: list[Path], i: int, target: Path) -> None:
+    """Article i's own photo file: a hard link into the pool (same bytes as its pool photo,
+    without filling the disk with copies)."""
+    target.unlink(missing_ok=True)
+    os.link(pool[i % len(pool)], target)
+
+
+def write_ours(root: Path, n: int, seed: int = 1, pool: list[Path] | None = None) -> None:
     (root / "content").mkdir(parents=True, exist_ok=True)
     (root / "broadsheet.yml").write_text('title: "Benchmark"\n')
     for i, slug, title, day, tags, body in articles(n, seed):
         folder = root / "content" / "articles" / str(day.year)
         folder.mkdir(parents=True, exist_ok=True)
         tag_list = ", ".join(tags)
+        front = ""
+        if pool:
+            _place(pool, i, folder / f"{slug}.jpg")
+            front = (f'photo:\n  src: "{slug}.jpg"\n  alt: "Photo {i}"\n'
+                     f'  caption: "A scene for article {i}."\n'
+                     f'  credit: "Bench Photo/Writer {i % 37}"\n')
         (folder / f"{slug}.md").write_text(
             f'---\ntitle: "{title}"\ndate: {day}\ntags: [{tag_list}]\n'
-            f'author: "Writer {i % 37}"\n---\n{body}\n', encoding="utf-8")
+            f'author: "Writer {i % 37}"\n{front}---\n{body}\n', encoding="utf-8")
 
 
 HUGO_LAYOUTS = {
@@ -124,19 +178,38 @@ HUGO_LAYOUTS = {
 }
 
 
-def write_hugo(root: Path, n: int, seed: int = 1) -> None:
+# With photos, Hugo makes the same copies as we do: 480, 960 and 1600 wide, WebP and JPEG.
+HUGO_PHOTO = (
+    "{{ with .Resources.GetMatch \"photo.jpg\" }}{{ $p := . }}"
+    "<picture><source type=\"image/webp\" srcset=\""
+    "{{ range $i, $w := slice 480 960 1600 }}{{ if $i }}, {{ end }}"
+    "{{ ($p.Resize (printf \"%dx webp q82\" $w)).RelPermalink }} {{ $w }}w{{ end }}\">"
+    "<img srcset=\"{{ range $i, $w := slice 480 960 1600 }}{{ if $i }}, {{ end }}"
+    "{{ ($p.Resize (printf \"%dx jpg q82\" $w)).RelPermalink }} {{ $w }}w{{ end }}\" alt=\"\">"
+    "</picture>{{ end }}"
+)
+
+
+def write_hugo(root: Path, n: int, seed: int = 1, pool: list[Path] | None = None) -> None:
     (root / "content" / "posts").mkdir(parents=True, exist_ok=True)
     (root / "hugo.toml").write_text(
         'baseURL = "https://example.org/"\ntitle = "Benchmark"\n'
         "[pagination]\n  pagerSize = 10\n")
     for name, text in HUGO_LAYOUTS.items():
+        if pool and name == "_default/single.html":
+            text = text.replace("{{ .Content }}", HUGO_PHOTO + "{{ .Content }}")
         path = root / "layouts" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    for _, slug, title, day, tags, body in articles(n, seed):
-        (root / "content" / "posts" / f"{slug}.md").write_text(
-            f'---\ntitle: "{title}"\ndate: {day}\ntags: [{", ".join(tags)}]\n---\n{body}\n',
-            encoding="utf-8")
+    for i, slug, title, day, tags, body in articles(n, seed):
+        text = f'---\ntitle: "{title}"\ndate: {day}\ntags: [{", ".join(tags)}]\n---\n{body}\n'
+        if pool:  # a page bundle: the article and its photo in one folder
+            folder = root / "content" / "posts" / slug
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "index.md").write_text(text, encoding="utf-8")
+            _place(pool, i, folder / "photo.jpg")
+        else:
+            (root / "content" / "posts" / f"{slug}.md").write_text(text, encoding="utf-8")
 
 
 def write_pelican(root: Path, n: int, seed: int = 1) -> None:

@@ -187,7 +187,7 @@ def write_site(folder: Path, files: dict[str, bytes]) -> None:
     config = SimpleNamespace(
         title="Bench", description="Synthetic archive", language="en", base_url=""
     )
-    env = templates.environment(jinja2.FileSystemLoader(REPO / "templates"))
+    env = templates.environment(jinja2.FileSystemLoader(REPO / "templates"))  # our own theme
     page = pages.Page("search/index.html", "search.html")
     html = templates.render(env, page, SimpleNamespace(config=config), {})
     (folder / "search" / "index.html").write_text(html, encoding="utf-8")
