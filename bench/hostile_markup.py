@@ -157,8 +157,8 @@ def child(shape: str, size: int) -> None:
     """Build one shape in this process and print its timings as JSON."""
     sys.path.insert(0, str(REPO))
     from broadsheet import config as config_module
-    from broadsheet import markdown
     from broadsheet.pipeline import build
+    from broadsheet.read import markdown
 
     body = SHAPES[shape](size)
     root = Path(tempfile.mkdtemp(prefix="hostile-", dir=SCRATCH))

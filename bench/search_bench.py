@@ -34,9 +34,10 @@ import jinja2
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from broadsheet import pages, search, templates  # noqa: E402
 from broadsheet.model import Article, TagRef  # noqa: E402
-from broadsheet.search_index import FIELDS, Analyser  # noqa: E402
+from broadsheet.render import pages, templates  # noqa: E402
+from broadsheet.search import files as search  # noqa: E402
+from broadsheet.search.index import FIELDS, Analyser  # noqa: E402
 from broadsheet.urls import slugify  # noqa: E402
 
 COMMON = str.split(

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "new":
         return newarticle.main(config, args.title, args.tags, args.date, args.force_slug)
     if args.command == "serve":
-        from . import serve  # imports watchdog, which the other commands do not need
+        from .preview import serve  # imports watchdog, which the other commands do not need
 
         return serve.run(
             config,

@@ -12,8 +12,8 @@ import zoneinfo
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from . import yamldoc
 from .diagnostics import Diagnostic, error, warning
+from .read import yamldoc
 
 CONFIG_FILE = "broadsheet.yml"
 

@@ -14,11 +14,12 @@ from datetime import datetime
 from html import unescape
 from pathlib import Path
 
-from . import images, urls
+from . import urls
 from .config import Config
 from .diagnostics import Diagnostic, error
-from .frontmatter import Origin
-from .markdown import LINK_MARK
+from .read import images
+from .read.frontmatter import Origin
+from .read.markdown import LINK_MARK
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ import json
 import sys
 from datetime import date, datetime
 
-from . import vocabulary
-from .articles import vocabulary_name
 from .config import Config
+from .read import vocabulary
+from .read.articles import vocabulary_name
 from .urls import SLUG_RE, slugify
 
 TEMPLATE = """---

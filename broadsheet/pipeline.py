@@ -13,22 +13,14 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import (
-    cache,
-    feeds,
-    images,
-    model,
-    output,
-    pages,
-    search,
-    sitemap,
-    templates,
-    urls,
-    workers,
-)
-from . import inputs as inputs_module
+from . import model, output, urls, workers
 from .config import Config
 from .diagnostics import Diagnostic, error, has_errors
+from .incremental import cache
+from .incremental import inputs as inputs_module
+from .read import images
+from .render import feeds, pages, sitemap, templates
+from .search import files as search
 
 Progress = workers.Progress
 

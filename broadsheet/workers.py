@@ -19,9 +19,11 @@ from pathlib import Path
 
 import jinja2
 
-from . import articles, budget, pages, sources, templates
+from . import budget
 from .config import Config
 from .diagnostics import Diagnostic, error
+from .read import articles, sources
+from .render import pages, templates
 
 Progress = Callable[[str, int, int], None]  # stage, done, total: for a display on a terminal
 _PR_SET_PDEATHSIG = 1

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from broadsheet.frontmatter import parse_date, split, validate
-from broadsheet.sources import Source
+from broadsheet.read.frontmatter import parse_date, split, validate
+from broadsheet.read.sources import Source
 
 UTC = ZoneInfo("UTC")
 
@@ -174,7 +174,7 @@ def test_parse_date_with_offset_keeps_the_offset():
 
 
 def test_crlf_and_bom_are_handled(tmp_path):
-    from broadsheet.sources import read
+    from broadsheet.read.sources import read
 
     path = tmp_path / "a.md"
     path.write_bytes(b"\xef\xbb\xbf---\r\ntitle: x\r\ndate: 2020-01-02\r\n---\r\nBody\r\n")
@@ -183,7 +183,7 @@ def test_crlf_and_bom_are_handled(tmp_path):
 
 
 def test_non_utf8_names_line_and_column(tmp_path):
-    from broadsheet.sources import read
+    from broadsheet.read.sources import read
 
     path = tmp_path / "a.md"
     path.write_bytes(b"---\ntitle: caf\xe9\n")

@@ -15,7 +15,8 @@ from conftest import FIXTURES, REPO, build_repo, make_repo, scratch
 from hostile import scan
 
 from broadsheet import config as config_module
-from broadsheet import output, sources
+from broadsheet import output
+from broadsheet.read import sources
 
 PAYLOAD = '<img src=x onerror=alert(1)>"\'><script>alert(2)</script>'
 

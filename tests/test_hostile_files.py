@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, REPO, build_repo, make_repo, scratch
 
-from broadsheet import cache, output, search
 from broadsheet import config as config_module
+from broadsheet import output
+from broadsheet.incremental import cache
+from broadsheet.search import files as search
 
 
 def config_errors(root, text: str) -> list[str]:

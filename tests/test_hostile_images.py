@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageCms, ImageFile
 
-from broadsheet import images
+from broadsheet.read import images
 
 DIGEST = "ab" * 32
 
@@ -319,7 +319,7 @@ def test_a_photo_at_the_limits_is_copied_within_300_mb(tmp_path):
           + chunk(b"IDAT", data) + chunk(b"IEND", b""))
     script = textwrap.dedent(f"""
         from pathlib import Path
-        from broadsheet import images
+        from broadsheet.read import images
         folder = Path({str(tmp_path)!r})
         found = images.probe(folder / "big.png")
         made = images.make_variants(folder / "big.png", {DIGEST!r}, folder / "cache",

@@ -22,9 +22,10 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from broadsheet import markdown, model
-from broadsheet.markdown import render
+from broadsheet import model
 from broadsheet.model import Article, TagRef
+from broadsheet.read import markdown
+from broadsheet.read.markdown import render
 
 BOUND = 20  # seconds; the fixed code takes well under one for every size below
 
@@ -350,7 +351,7 @@ def test_many_ampersands_in_one_paragraph_sanitize_in_linear_time():
 
 def test_punctuation_runs_inside_words_are_indexed_in_linear_time(tmp_path):
     """lunr's trimmer as a regex (`\\W+$`) retried at every character of the run."""
-    from broadsheet.lunr_text import Pipeline
+    from broadsheet.search.lunr import Pipeline
 
     token = "a" + "/" * 200_000 + "a"
     terms = timed(Pipeline().terms, token)

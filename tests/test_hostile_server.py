@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from broadsheet import serve
 from broadsheet.config import Config
+from broadsheet.preview import serve
 
 SECRETS = (b"secret-beside-site", b"token-in-git-config", b"secret-outside-repo", b"root:x:0:0")
 PAGE = b"<html><body><h1>Front page</h1></body></html>"

@@ -17,12 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from broadsheet import config as config_module
-from broadsheet import feeds, sitemap, vocabulary, yamldoc
-from broadsheet.frontmatter import split, validate
 from broadsheet.model import Article, Site, TagRef
-from broadsheet.pages import Page
-from broadsheet.sources import Source
-from broadsheet.templates import isodate
+from broadsheet.read import vocabulary, yamldoc
+from broadsheet.read.frontmatter import split, validate
+from broadsheet.read.sources import Source
+from broadsheet.render import feeds, sitemap
+from broadsheet.render.pages import Page
+from broadsheet.render.templates import isodate
 
 # What XML 1.0 forbids (its Char production), and so what no feed or sitemap may hold.
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

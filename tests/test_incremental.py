@@ -13,7 +13,7 @@ from conftest import FIXTURES, build_repo, make_repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from broadsheet import cache
+from broadsheet.incremental import cache
 
 TAGS = ["printing", "libraries", "maps", "São Paulo"]
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from broadsheet.markdown import render
+from broadsheet.read.markdown import render
 
 FIXTURE = Path(__file__).parent / "fixtures" / "markdown.txt"
 

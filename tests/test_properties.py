@@ -10,7 +10,7 @@ from hostile import scan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from broadsheet import yamldoc
+from broadsheet.read import yamldoc
 
 TOKENS = [
     "<script>", "</script>", "<img src=x onerror=alert(1)>", "javascript:alert(1)",

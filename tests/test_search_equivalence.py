@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from broadsheet import search
-from broadsheet.search_index import FIELDS, Doc
+from broadsheet.search import files as search
+from broadsheet.search.index import FIELDS, Doc
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.e2e

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, REPO, build_repo, make_repo
 
-from broadsheet import search, search_index
-from broadsheet.search_index import Analyser, Doc
+from broadsheet.search import files as search
+from broadsheet.search import index as search_index
+from broadsheet.search.index import Analyser, Doc
 
 CALL = re.compile(r'^__broadsheetSearch\("([^"]+)",(.*)\);\n$', re.S)
 

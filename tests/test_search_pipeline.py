@@ -18,9 +18,11 @@ from pathlib import Path
 import pytest
 
 from broadsheet import config as config_module
-from broadsheet import lunr_text, search, search_index
 from broadsheet.pipeline import load_site
-from broadsheet.search_index import FIELDS, Analyser, Doc
+from broadsheet.search import files as search
+from broadsheet.search import index as search_index
+from broadsheet.search import lunr as lunr_text
+from broadsheet.search.index import FIELDS, Analyser, Doc
 
 REPO = Path(__file__).resolve().parent.parent
 VENDOR = REPO / "static" / "vendor" / "lunr"

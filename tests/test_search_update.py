@@ -7,8 +7,9 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from broadsheet import search_index, search_update
-from broadsheet.search_index import Analyser, Doc
+from broadsheet.search import index as search_index
+from broadsheet.search import update as search_update
+from broadsheet.search.index import Analyser, Doc
 
 VOCAB = [f"w{i}" for i in range(120)] + ["café", "\U0001f600s", "zz"]
 

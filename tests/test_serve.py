@@ -276,8 +276,9 @@ def test_session_keeps_the_cache_in_memory_and_commits_every_build(tmp_path):
     loses nothing, and a build right after it starts from what the preview learnt."""
     from conftest import FIXTURES, make_repo
 
-    from broadsheet import cache, pipeline
     from broadsheet import config as config_module
+    from broadsheet import pipeline
+    from broadsheet.incremental import cache
 
     root = make_repo(tmp_path, FIXTURES / "site")
     config, _ = config_module.load(root)
@@ -296,8 +297,9 @@ def test_session_does_not_save_over_a_newer_build(tmp_path):
     not written beside the newer site."""
     from conftest import FIXTURES, make_repo
 
-    from broadsheet import cache, pipeline
     from broadsheet import config as config_module
+    from broadsheet import pipeline
+    from broadsheet.incremental import cache
 
     root = make_repo(tmp_path, FIXTURES / "site")
     config, _ = config_module.load(root)

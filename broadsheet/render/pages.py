@@ -19,8 +19,8 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from . import urls
-from .model import Article, Site, Tag, Year
+from .. import urls
+from ..model import Article, Site, Tag, Year
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 
-from .config import CONFIG_FILE, Config
+from ..config import CONFIG_FILE, Config
 
 _CHANGES = {EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MODIFIED, EVENT_TYPE_MOVED}
 

@@ -13,10 +13,10 @@ from datetime import date, datetime, time
 from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo
 
+from ..diagnostics import Diagnostic, error, warning
+from ..urls import SLUG_RE
 from . import yamldoc
-from .diagnostics import Diagnostic, error, warning
 from .sources import Source
-from .urls import SLUG_RE
 
 MAX_TAGS = 50
 # SVG is refused: a drawing can hold script, which runs on the site's origin when opened.

@@ -29,10 +29,10 @@ import stat
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from . import localkey, records
-from .config import Config
-from .diagnostics import Diagnostic
-from .model import Article
+from .. import localkey, records
+from ..config import Config
+from ..diagnostics import Diagnostic
+from ..model import Article
 
 CACHE_DIR = ".broadsheet-cache"
 FORMAT = 2

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from .config import Config
-from .diagnostics import Diagnostic, error
+from ..config import Config
+from ..diagnostics import Diagnostic, error
+from ..urls import slugify
 from .frontmatter import Meta
 from .sources import Source
-from .urls import slugify
 
 MAX_PHOTO_BYTES = 4 * 1024 * 1024
 

@@ -11,9 +11,9 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..diagnostics import Diagnostic, error
+from ..urls import slugify
 from . import yamldoc
-from .diagnostics import Diagnostic, error
-from .urls import slugify
 
 VOCABULARY_FILE = "tags.yml"
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from . import urls
+from .. import urls
+from ..model import Site
 from .feeds import xml_bytes
-from .model import Site
 from .pages import Page
 
 NS = "http://www.sitemaps.org/schemas/sitemap/0.9"

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 
-from .search_index import FIELDS, Analysed
+from .index import FIELDS, Analysed
 
 Postings = list[list[tuple[int, int]]]  # per field: (doc, tf), docs ascending
 

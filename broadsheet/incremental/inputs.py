@@ -10,9 +10,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import articles, cache, sources, vocabulary
-from .config import Config
-from .diagnostics import Diagnostic, error, warning
+from ..config import Config
+from ..diagnostics import Diagnostic, error, warning
+from ..read import articles, sources, vocabulary
+from . import cache
 
 
 @dataclass(frozen=True)

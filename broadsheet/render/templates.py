@@ -16,9 +16,9 @@ from pathlib import Path
 import jinja2
 import jinja2.sandbox
 
-from . import urls
-from .config import Config
-from .model import Site
+from .. import urls
+from ..config import Config
+from ..model import Site
 from .pages import Page
 
 

@@ -33,9 +33,9 @@ import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
-from .config import CONFIG_FILE, Config
-from .diagnostics import Diagnostic, has_errors
-from .pipeline import Session, build
+from ..config import CONFIG_FILE, Config
+from ..diagnostics import Diagnostic, has_errors
+from ..pipeline import Session, build
 from .watch import ChangeCollector, Watcher
 
 EVENTS = "/__broadsheet/events"

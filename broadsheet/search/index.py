@@ -38,7 +38,7 @@ from json.encoder import encode_basestring_ascii
 
 import numpy as np
 
-from .lunr_text import Pipeline
+from .lunr import Pipeline
 
 FIELDS: tuple[tuple[str, int], ...] = (
     ("title", 10),

@@ -11,14 +11,14 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from ..config import Config
+from ..diagnostics import Diagnostic, error, has_errors, warning
+from ..model import Article, LeadPhoto, TagRef
+from ..urls import slugify
 from . import curation, images
-from .config import Config
-from .diagnostics import Diagnostic, error, has_errors, warning
 from .frontmatter import PHOTO_TYPES, bad_relative_path, split, validate
 from .markdown import render
-from .model import Article, LeadPhoto, TagRef
 from .sources import Source, file_digest, outside
-from .urls import slugify
 from .vocabulary import EMPTY, VOCABULARY_FILE, Vocabulary
 
 SUMMARY_CHARS = 280

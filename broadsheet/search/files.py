@@ -17,11 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 
-from . import search_index, urls
-from .lunr_text import LUNR_VERSION
-from .model import Article, Site
-from .search_index import FIELDS, Analyser, Doc
-from .templates import isodate, longdate
+from .. import urls
+from ..model import Article, Site
+from ..render.templates import isodate, longdate
+from . import index
+from .index import FIELDS, Analyser, Doc
+from .lunr import LUNR_VERSION
 
 CALLBACK = "__broadsheetSearch"
 _ANALYSER = Analyser()  # kept between builds in one process (watch mode, benchmark re-runs)
@@ -77,23 +78,23 @@ def build_files(site: Site) -> dict[str, bytes]:
 
 
 def search_files(
-    docs: list[Doc], entries: list[dict], cut_every: int = search_index.CUT_EVERY
+    docs: list[Doc], entries: list[dict], cut_every: int = index.CUT_EVERY
 ) -> dict[str, bytes]:
     """The search files of documents numbered 0..n-1 in this order, with their store entries.
-    Every file but the manifest depends only on what it holds (see `search_index`)."""
-    index = search_index.build(_ANALYSER.analyse_all(docs))
-    texts = search_index.entries(index)
+    Every file but the manifest depends only on what it holds (see `index`)."""
+    built = index.build(_ANALYSER.analyse_all(docs))
+    texts = index.entries(built)
     files: dict[str, bytes] = {}
     firsts, sizes, names = [], [], []
-    for start, end in search_index.chunks(index.terms, texts, cut_every):
-        first = index.terms[start] if start < end else ""
+    for start, end in index.chunks(built.terms, texts, cut_every):
+        first = built.terms[start] if start < end else ""
         name = _chunk_name(first, names)
         files[f"search/index/{name}.js"] = _script(
             f"index/{name}", "[" + ",".join(texts[start:end]) + "]")
         firsts.append(first)
         sizes.append(len(files[f"search/index/{name}.js"]))
         names.append(name)
-    for n, text in enumerate(search_index.lengths_blocks(index)):
+    for n, text in enumerate(index.lengths_blocks(built)):
         files[f"search/lengths/{n}.js"] = _script(f"lengths/{n}", text)
     for n, entry in enumerate(entries):
         files[f"search/doc/{n}.js"] = _script(f"doc/{n}", _json(entry))
@@ -105,11 +106,11 @@ def search_files(
         "id": digest.hexdigest()[:12],
         "fields": [name for name, _ in FIELDS],
         "boosts": [boost for _, boost in FIELDS],
-        "k1": search_index.K1,
-        "b": search_index.B,
-        "docs": index.documents,
-        "sums": index.sums,
-        "block": search_index.LENGTH_BLOCK,
+        "k1": index.K1,
+        "b": index.B,
+        "docs": built.documents,
+        "sums": built.sums,
+        "block": index.LENGTH_BLOCK,
         "chunks": firsts,
         "sizes": sizes,
         "files": names,

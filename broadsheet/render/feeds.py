@@ -14,9 +14,9 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
-from . import urls
-from .config import Config
-from .model import Article, Site
+from .. import urls
+from ..config import Config
+from ..model import Article, Site
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"

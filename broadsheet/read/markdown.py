@@ -30,9 +30,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
+from ..urls import slugify
 from .rawhtml import tame_raw_html
 from .smartquotes import smartquotes
-from .urls import slugify
 
 LINK_MARK = "broadsheet-article:"  # stands in for a link to another article until resolved
 SAFE_SCHEMES = ("http", "https", "mailto")

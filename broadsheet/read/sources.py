@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .diagnostics import Diagnostic, error
+from ..diagnostics import Diagnostic, error
 
 # 512 KB is some 80,000 words, far beyond any long-form article; markdown-it-py's tokens of the
 # worst shapes (1 MB of table cells or list items) take about a gigabyte.

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, features
 
-from . import budget
+from .. import budget
 
 WIDTHS = (480, 960, 1600)
 QUALITY = 82
