@@ -37,6 +37,7 @@ sys.path.insert(0, str(REPO))
 from broadsheet.model import Article, TagRef  # noqa: E402
 from broadsheet.render import pages, templates  # noqa: E402
 from broadsheet.search import files as search  # noqa: E402
+from broadsheet.search import state as search_state  # noqa: E402
 from broadsheet.search.index import FIELDS, Analyser  # noqa: E402
 from broadsheet.urls import slugify  # noqa: E402
 
@@ -172,7 +173,7 @@ def archive(n: int, seed: int = 1) -> list[Article]:
 
 
 def build(articles: list[Article]) -> dict[str, bytes]:
-    return search.search_files(
+    return search_state.search_files(
         [search.document(a) for a in articles], [search.store_entry(a) for a in articles]
     )
 
@@ -199,7 +200,7 @@ def query_set(articles: list[Article], count: int, seed: int = 5) -> list[str]:
     tag and author filters."""
     rng = random.Random(seed)
     qs: list[str] = []
-    pipeline = search._ANALYSER.pipeline
+    pipeline = Analyser().pipeline
     while len(qs) < count:
         a = rng.choice(articles)
         words = [x.strip(".,;:?!\u2014") for x in a.text.split()]
@@ -324,7 +325,6 @@ def run(n: int, n_queries: int, equivalence: int) -> None:
     print(f"generated in {time.perf_counter() - t:.1f} s: {words / n:.0f} words/article; "
           f"rss before build {peak_mb():.0f} MB", flush=True)  # fmt: skip
 
-    search._ANALYSER = Analyser()  # cold: nothing cached
     t = time.perf_counter()
     files = build(articles)
     cold = time.perf_counter() - t

@@ -6,6 +6,7 @@ reported an error. It returns a result for the command line to print.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -20,7 +21,7 @@ from .incremental import cache
 from .incremental import inputs as inputs_module
 from .read import images
 from .render import feeds, pages, sitemap, templates
-from .search import files as search
+from .search import state as search
 
 Progress = workers.Progress
 
@@ -186,19 +187,12 @@ def build(
     if not result.ok:
         return result
 
-    search_digest = _text_digest("\0".join(digests.full(a) + a.path for a in site.articles))
-    if store.search == search_digest and all(
-        _plain_file(out + name) for name in store.search_files
-    ):
-        keep.update(store.search_files)
-        search_files = store.search_files
-    else:
-        if not search.has_analysis() and not clean:
-            search.restore_analysis(cache.load_analysis(config))
-        built = search.build_files(site)
-        cache.save_analysis(config, search.analysis())
-        files.update(built)
-        search_files = tuple(sorted(built))
+    # the last build's index, while its files are the ones in site/ (those unchanged are kept)
+    known = bool(store.search_files) and all(_plain_file(out + n) for n in store.search_files)
+    with cache.search_index(config) if known else contextlib.nullcontext() as previous:
+        built = search.build(site, keys, previous)
+    files.update(built.files)
+    keep.update(name for name in built.names if name not in built.files)
     files.update(feeds.build_files(site))
     files.update(sitemap.build_files(site, planned))
     clock.lap("search")
@@ -284,11 +278,12 @@ def build(
         for name, digest in {**store.written, **written}.items()
         if name in outputs and name not in copy_digests
     }
-    store.search, store.search_files = search_digest, search_files
+    store.search_files, store.search_built = built.names, built
     store.manifest = cache.Manifest(
         inputs.digest, result.articles, result.pages, tuple(result.diagnostics)
     )
     cache.save(config, store, saved)
+    store.search_built = None
     if session is not None:
         session.store, session.saved = store, store.snapshot()
     clock.lap("write")

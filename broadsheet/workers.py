@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -67,15 +68,19 @@ def _in_workers(function, jobs: list, progress: Progress | None = None, label: s
     size = max(16, len(jobs) // (workers * 8))
     batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)
-    ) as pool:
-        results: list = []
-        for batch in pool.map(function, batches):
-            results += batch
-            if progress:
-                progress(label, len(results), len(jobs))
-        return results
+    gc.freeze()  # a worker's collector would otherwise visit, and so copy, the parent's objects
+    try:
+        with concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)
+        ) as pool:
+            results: list = []
+            for batch in pool.map(function, batches):
+                results += batch
+                if progress:
+                    progress(label, len(results), len(jobs))
+            return results
+    finally:
+        gc.unfreeze()
 
 
 def _die_with_parent(parent: int) -> None:

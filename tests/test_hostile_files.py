@@ -16,7 +16,7 @@ from conftest import FIXTURES, REPO, build_repo, make_repo, scratch
 from broadsheet import config as config_module
 from broadsheet import output
 from broadsheet.incremental import cache
-from broadsheet.search import files as search
+from broadsheet.search import state as search
 
 
 def config_errors(root, text: str) -> list[str]:
@@ -284,8 +284,8 @@ STEPS = [
     (output, "_swap", "before"), (output, "_swap", "after"), (output, "_mark", "before"),
     (output, "_update", "before"), (output, "_update", "after"),
     (output, "_keep_as_spare", "before"), (output, "_keep_as_spare", "after"),
-    (cache, "save", "before"), (cache, "_save", "before"), (cache, "save_analysis", "after"),
-    (search, "build_files", "after"),
+    (cache, "save", "before"), (cache, "_save", "before"), (cache, "_save_search", "before"),
+    (search, "build", "after"),
 ]
 
 

@@ -472,3 +472,32 @@ def test_random_hostile_yaml_only_raises_yaml_errors(pieces, depth, opener):
             value.encode("utf-8")
         else:
             assert value is None
+
+
+# Pieces of front-matter that parsers disagree on, if they ever do: quoting styles, escapes,
+# comments, flow and block collections, tabs, BOMs, anchors, tags, unicode, broken syntax.
+_YAML_PIECES = st.sampled_from([
+    "title: ", '"', "'", "\\", "\\u00e9", "\\ud83d\\ude00", "\\ud800", "\\x41", " # note",
+    "#", ":", ": ", "- ", "[", "]", "{", "}", ", ", "\n", "\n  ", "\t", "|\n  ", ">\n  ",
+    "&a ", "*a", "!!str ", "!x ", "~", "null", "no", "2024-05-01", "“curly” — dash…", "😀",
+    "Café", "tags", "photo", "  src: a.jpg", "---", "...", "\ufeff", "%YAML 1.1\n", "? ",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_YAML_PIECES, max_size=24).map("".join))
+def test_libyaml_and_pyyaml_give_the_same_document_or_the_same_error(text):
+    """The fast path (libyaml's events) must be invisible: the same values and marks, or, when
+    either parser refuses the text, PyYAML's own error."""
+    def parse(fast: bool):
+        original = yamldoc._fast_events
+        if not fast:
+            yamldoc._fast_events = lambda text: None
+        try:
+            return yamldoc.parse(text, 3)
+        except yamldoc.YamlError as exc:
+            return (exc.message, exc.line, exc.column, exc.hint)
+        finally:
+            yamldoc._fast_events = original
+
+    assert parse(True) == parse(False)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from broadsheet.search import files as search
+from broadsheet.search import state as search_state
 from broadsheet.search.index import FIELDS, Doc
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,7 +91,7 @@ def queries(docs: list[Doc], vocab: list[str]) -> list[str]:
 
 def test_chunked_results_equal_monolithic_lunr_js(browser, tmp_path: Path):
     docs, vocab = archive()
-    files = search.search_files(docs, [{} for _ in docs], cut_every=6)
+    files = search_state.search_files(docs, [{} for _ in docs], cut_every=6)
     for name, data in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(data)

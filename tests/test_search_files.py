@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import random
 import re
@@ -9,9 +10,11 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, REPO, build_repo, make_repo
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from broadsheet.search import files as search
 from broadsheet.search import index as search_index
+from broadsheet.search import state as search_state
 from broadsheet.search.index import Analyser, Doc
 
 CALL = re.compile(r'^__broadsheetSearch\("([^"]+)",(.*)\);\n$', re.S)
@@ -104,7 +107,7 @@ def random_docs(seed: int, n: int) -> list[Doc]:
 def test_entries_hold_each_terms_postings_and_first_position_in_order(seed):
     analysed = Analyser().analyse_all(random_docs(seed, 60))
     want = reference(analysed)
-    files = search.search_files(random_docs(seed, 60), [{} for _ in range(60)], cut_every=8)
+    files = search_state.search_files(random_docs(seed, 60), [{} for _ in range(60)], cut_every=8)
     got = entries_of(files)
     assert [e[0] for e in got] == sorted(want, key=search_index.js_sort_key)
     for term, position, *fields in got:
@@ -121,18 +124,100 @@ def test_entries_hold_each_terms_postings_and_first_position_in_order(seed):
     assert lengths == [doc[f][2] for doc in analysed for f in range(5)]
 
 
-def test_same_documents_same_bytes_and_an_edit_reanalyses_one(monkeypatch):
-    first = search.search_files(docs(), [{} for _ in range(30)])
+class Remembered:
+    """The build cache's search tables, in memory: what `cache._save_search` keeps."""
+
+    def __init__(self) -> None:
+        self.terms: dict[str, str] = {}
+        self.analyses: dict[bytes, object] = {}
+        self.stored: search_state.Stored | None = None
+
+    def commit(self, built: search_state.Built) -> None:
+        if built.whole:
+            self.terms = {}
+        for term, entry in built.terms.items():
+            if entry is None:
+                self.terms.pop(term, None)
+            else:
+                self.terms[term] = entry
+        self.analyses.update(built.analyses)
+        ordered = sorted(self.terms, key=search_index.js_sort_key)
+        keys = [search_index.js_sort_key(t) for t in ordered]
+
+        def run(first, end):
+            lo = bisect.bisect_left(keys, search_index.js_sort_key(first))
+            hi = len(keys) if end is None else bisect.bisect_left(
+                keys, search_index.js_sort_key(end))
+            return [(t, self.terms[t]) for t in ordered[lo:hi]]
+
+        self.stored = search_state.Stored(
+            built.docs, built.chunks, lambda ts: {t: self.terms[t] for t in ts if t in self.terms},
+            run, self.analyses.get)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10**6), st.lists(st.sampled_from(
+    ["edit", "edit", "append", "drop", "same", "insert", "retitle"]), min_size=1, max_size=6))
+def test_an_updated_index_equals_a_cold_one_and_writes_only_what_changed(seed, steps):
+    """After any sequence of edits, the files made from the previous build's index are
+    exactly those of a cold build, and every file not written is unchanged."""
+    rng = random.Random(seed)
+    corpus = random_docs(seed, rng.randint(1, 40))
+    idents = [f"a{n}" for n in range(len(corpus))]
+    memory = Remembered()
+
+    def built(previous):
+        wanted = [(i, repr(d)) for i, d in zip(idents, corpus, strict=True)]
+        return search_state.build_documents(wanted, corpus.__getitem__,
+                                            lambda n: {"t": corpus[n].fields[0]}, previous, 6)
+
+    first = built(None)
+    memory.commit(first)
+    site = dict(first.files)
+    for number, step in enumerate(steps):
+        n = rng.randrange(len(corpus))
+        if step == "edit":
+            words = corpus[n].fields[4].split() or ["w1"]
+            words[rng.randrange(len(words))] = rng.choice(["novel", "w3", f"new{number}"])
+            corpus[n] = Doc((*corpus[n].fields[:4], " ".join(words)))
+        elif step == "retitle":
+            corpus[n] = Doc((f"zz{number} title", *corpus[n].fields[1:]))
+        elif step == "append":
+            corpus.append(random_docs(seed + number + 1, 1)[0])
+            idents.append(f"b{number}")
+        elif step == "insert":
+            corpus.insert(n, random_docs(seed + number + 7, 1)[0])
+            idents.insert(n, f"c{number}")
+        elif step == "drop" and len(corpus) > 1:
+            corpus.pop()
+            idents.pop()
+        update = built(memory.stored)
+        cold = built(None)
+        site = {name: update.files.get(name, site.get(name)) for name in update.names}
+        assert site == cold.files
+        assert update.names == cold.names and update.docs == cold.docs
+        assert update.chunks == cold.chunks
+        memory.commit(update)
+        assert memory.terms == cold.terms
+
+
+def test_an_edit_reanalyses_and_rewrites_only_its_own_document(monkeypatch):
+    corpus = docs()
+    wanted = [(str(n), repr(d)) for n, d in enumerate(corpus)]
+    memory = Remembered()
+    memory.commit(first := search_state.build_documents(
+        wanted, corpus.__getitem__, lambda n: {"n": n}, None))
     calls = []
     original = Analyser.analyse
     monkeypatch.setattr(Analyser, "analyse", lambda self, d: calls.append(d) or original(self, d))
-    assert search.search_files(docs(), [{} for _ in range(30)]) == first
-    assert calls == []
-    edited = docs()
-    edited[4] = Doc((*edited[4].fields[:4], edited[4].fields[4] + " extra"))
-    changed = search.search_files(edited, [{} for _ in range(30)])
-    assert calls == [edited[4]]
-    assert changed != first and changed.keys() >= {"search/manifest.js", "search/doc/29.js"}
+    corpus[4] = Doc((*corpus[4].fields[:4], corpus[4].fields[4] + " extra"))
+    wanted[4] = ("4", repr(corpus[4]))
+    update = search_state.build_documents(wanted, corpus.__getitem__, lambda n: {"n": n},
+                                          memory.stored)
+    assert calls == [corpus[4]] and not update.whole
+    docs_written = {n for n in update.files if n.startswith("search/doc/")}
+    assert docs_written == {"search/doc/4.js"}
+    assert len(update.files) < len(first.files) // 2
 
 
 def changed_files(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
@@ -152,13 +237,13 @@ def test_an_edit_or_a_new_document_rewrites_only_what_it_changes(seed):
     else: no weight in the files depends on the rest of the archive."""
     rng = random.Random(seed)
     corpus = random_docs(seed, 80)
-    before = search.search_files(corpus, [{"n": i} for i in range(80)], cut_every=8)
+    before = search_state.search_files(corpus, [{"n": i} for i in range(80)], cut_every=8)
     number = rng.randrange(80)
     old = corpus[number]
     words = old.fields[4].split()
     rng.shuffle(words)
     corpus[number] = Doc((*old.fields[:4], " ".join([*words[:-3], "novelword"])))
-    after = search.search_files(corpus, [{"n": i} for i in range(80)], cut_every=8)
+    after = search_state.search_files(corpus, [{"n": i} for i in range(80)], cut_every=8)
     analyser = Analyser()
     was, now = (reference(analyser.analyse_all(c)) for c in ([*corpus[:number], old,
                                                              *corpus[number + 1:]], corpus))
@@ -170,7 +255,7 @@ def test_an_edit_or_a_new_document_rewrites_only_what_it_changes(seed):
     assert len(changed_files(before, after)) < len(chunk_terms(after)) // 2
 
     corpus.append(Doc(("A new title", "maps", "ada", "new summary", "w1 w2 w3 brandnew")))
-    added = search.search_files(corpus, [{"n": i} for i in range(81)], cut_every=8)
+    added = search_state.search_files(corpus, [{"n": i} for i in range(81)], cut_every=8)
     changed = changed_files(after, added)
     assert "search/doc/80.js" in changed
     assert not {n for n in changed if n.startswith("search/doc/")} - {"search/doc/80.js"}
@@ -181,7 +266,7 @@ def test_an_edit_or_a_new_document_rewrites_only_what_it_changes(seed):
 
 
 def test_an_empty_archive_has_one_empty_chunk():
-    files = search.search_files([], [])
+    files = search_state.search_files([], [])
     manifest = data(files, "search/manifest.js")
     assert manifest["chunks"] == [""] and manifest["docs"] == 0
     assert data(files, f"search/index/{manifest['files'][0]}.js") == []

@@ -33,9 +33,11 @@ from .. import localkey, records
 from ..config import Config
 from ..diagnostics import Diagnostic
 from ..model import Article
+from ..search import state
+from ..search.index import js_sort_key
 
 CACHE_DIR = ".broadsheet-cache"
-FORMAT = 2
+FORMAT = 3
 Result = tuple[Article | None, dict[tuple[str, str], tuple[int, int]], list[Diagnostic]]
 Analysed = tuple[tuple[tuple[str, ...], tuple[int, ...], int], ...]
 
@@ -47,6 +49,12 @@ CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT, dig
     copied INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS spare (path TEXT PRIMARY KEY, digest TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS analysis (key BLOB PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS search_docs (n INTEGER PRIMARY KEY, ident TEXT NOT NULL,
+    source TEXT NOT NULL, key BLOB NOT NULL, lengths TEXT NOT NULL, store TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS search_chunks (n INTEGER PRIMARY KEY, first TEXT NOT NULL,
+    name TEXT NOT NULL, size INTEGER NOT NULL, digest TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS search_terms (sortkey BLOB PRIMARY KEY, term TEXT NOT NULL,
+    entry TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -78,8 +86,8 @@ class BuildCache:
     copies: dict[str, str] = field(default_factory=dict)  # output path -> content digest
     written: dict[str, str] = field(default_factory=dict)  # generated file -> digest of bytes
     outputs: frozenset[str] = frozenset()  # every file of that site
-    search: str = ""  # digest of what its search files were built from
-    search_files: tuple[str, ...] = ()
+    search_files: tuple[str, ...] = ()  # its search files
+    search_built: state.Built | None = None  # the search index to commit with this build
     spare_id: str = ""  # the spare tree beside it (output.py), by its marker
     spare: dict[str, str] | None = None  # file -> digest in the spare tree
 
@@ -87,7 +95,7 @@ class BuildCache:
         """Drop what is known about the output folder (it is not the build recorded)."""
         self.site_id, self.manifest = "", None
         self.pages, self.copies, self.written = {}, {}, {}
-        self.outputs, self.search, self.search_files = frozenset(), "", ()
+        self.outputs, self.search_files = frozenset(), ()
         self.forget_spare()
 
     def forget_spare(self) -> None:
@@ -207,7 +215,7 @@ def _load(db: sqlite3.Connection) -> BuildCache:
         return cache
     cache.site_id = state["site_id"]
     cache.manifest = records.loads(json.dumps(state["manifest"]), Manifest)
-    cache.search, cache.search_files = state["search"], tuple(state["search_files"])
+    cache.search_files = tuple(state["search_files"])
     for path, fingerprint, digest, copied in db.execute("SELECT * FROM outputs"):
         if fingerprint is not None:
             cache.pages[path] = fingerprint
@@ -290,7 +298,6 @@ def _save(db: sqlite3.Connection, cache: BuildCache, before: BuildCache) -> None
         state = {
             "site_id": cache.site_id,
             "manifest": records.encode(cache.manifest),
-            "search": cache.search,
             "search_files": list(cache.search_files),
             "spare_id": cache.spare_id,
         }
@@ -299,6 +306,8 @@ def _save(db: sqlite3.Connection, cache: BuildCache, before: BuildCache) -> None
             db.executemany(
                 "INSERT INTO state VALUES (?, ?)", ((k, json.dumps(v)) for k, v in state.items())
             )
+        if cache.search_built is not None:
+            _save_search(db, cache.search_built)
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
@@ -316,36 +325,74 @@ def _output_rows(cache: BuildCache) -> dict[str, tuple]:
     }
 
 
-def load_analysis(config: Config) -> dict[bytes, Analysed]:
-    """The search analysis of every document of the last build (large: read only when the
-    search index must be rebuilt)."""
-    try:
-        with _connect(config, create=False) as db:
-            if db is None:
-                return {}
-            return {
-                bytes(key): records.loads(value, Analysed)
-                for key, value in db.execute("SELECT key, value FROM analysis")
-            }
-    except (sqlite3.Error, ValueError, OSError):
-        return {}
+def _save_search(db: sqlite3.Connection, built: state.Built) -> None:
+    """The search index of this build (see `search.state`): its changes, or all of it."""
+    if built.whole:
+        db.execute("DELETE FROM search_terms")
+    db.executemany("DELETE FROM search_terms WHERE sortkey = ?",
+                   ((js_sort_key(t),) for t, e in built.terms.items() if e is None))
+    db.executemany("INSERT OR REPLACE INTO search_terms VALUES (?, ?, ?)",
+                   ((js_sort_key(t), t, e) for t, e in built.terms.items() if e is not None))
+    db.execute("DELETE FROM search_docs")
+    db.executemany("INSERT INTO search_docs VALUES (?, ?, ?, ?, ?, ?)", (
+        (n, r.ident, r.source, r.key, json.dumps(r.lengths), r.store)
+        for n, r in enumerate(built.docs)))
+    db.execute("DELETE FROM search_chunks")
+    db.executemany("INSERT INTO search_chunks VALUES (?, ?, ?, ?, ?)", (
+        (n, c.first, c.name, c.size, c.digest) for n, c in enumerate(built.chunks)))
+    db.executemany("INSERT OR REPLACE INTO analysis VALUES (?, ?)",
+                   ((k, json.dumps(a)) for k, a in built.analyses.items()))
+    db.execute("DELETE FROM analysis WHERE key NOT IN (SELECT key FROM search_docs)")
 
 
-def save_analysis(config: Config, analysis: dict[bytes, Analysed]) -> None:
-    """Store the analysis of documents not stored yet; drop that of documents gone."""
-    try:
-        with _connect(config, create=True) as db:
-            if db is None:
-                return
-            db.execute("BEGIN IMMEDIATE")
-            known = {bytes(k) for (k,) in db.execute("SELECT key FROM analysis")}
-            db.executemany("DELETE FROM analysis WHERE key = ?",
-                           ((k,) for k in known - analysis.keys()))
-            db.executemany(
-                "INSERT OR REPLACE INTO analysis VALUES (?, ?)",
-                ((k, records.dumps(v)) for k, v in analysis.items() if k not in known),
-            )
-            db.execute("COMMIT")
-    except (sqlite3.Error, OSError):
-        with contextlib.suppress(OSError):
-            location(config).unlink()
+@contextlib.contextmanager
+def search_index(config: Config):
+    """The search index of the last committed build, read lazily (None when there is none or
+    it cannot be read; a failure while reading it raises `state.Missing`: a cold index)."""
+    with _connect(config, create=False) as db:
+        try:
+            found = _search_index(db) if db is not None else None
+        except (sqlite3.Error, ValueError, TypeError):
+            found = None
+        yield found
+
+
+def _search_index(db: sqlite3.Connection) -> state.Stored | None:
+    docs = tuple(state.DocRow(ident, source, bytes(key), tuple(json.loads(lengths)), store)
+                 for _, ident, source, key, lengths, store in
+                 db.execute("SELECT * FROM search_docs ORDER BY n"))
+    chunks = tuple(state.ChunkRow(first, name, size, digest) for _, first, name, size, digest
+                   in db.execute("SELECT * FROM search_chunks ORDER BY n"))
+    if not docs or not chunks:
+        return None
+
+    def query(sql: str, *values) -> list:
+        try:
+            return db.execute(sql, values).fetchall()
+        except sqlite3.Error:
+            raise state.Missing from None
+
+    def entries(terms: list[str]) -> dict[str, str]:
+        found = {}
+        for term in terms:
+            if row := query("SELECT entry FROM search_terms WHERE sortkey = ?",
+                            js_sort_key(term)):
+                found[term] = row[0][0]
+        return found
+
+    def run(first: str, end: str | None) -> list[tuple[str, str]]:
+        if end is None:
+            return query("SELECT term, entry FROM search_terms WHERE sortkey >= ? "
+                         "ORDER BY sortkey", js_sort_key(first))
+        return query("SELECT term, entry FROM search_terms WHERE sortkey >= ? AND sortkey < ? "
+                     "ORDER BY sortkey", js_sort_key(first), js_sort_key(end))
+
+    def analysis(key: bytes) -> Analysed | None:
+        row = query("SELECT value FROM analysis WHERE key = ?", key)
+        try:
+            return tuple((tuple(terms), tuple(counts), int(length))
+                         for terms, counts, length in json.loads(row[0][0])) if row else None
+        except (ValueError, TypeError):
+            return None
+
+    return state.Stored(docs, chunks, entries, run, analysis)

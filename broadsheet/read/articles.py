@@ -79,15 +79,15 @@ def load(
             diagnostics.append(error(source.name, *where, f"photo {meta.photo.src!r} {problem}"))
         else:
             try:
-                probe = images.probe(file, copies=True)
-            except images.ImageProblem as exc:
-                diagnostics.append(error(source.name, *where, f"photo {meta.photo.src!r} {exc}"))
-                return None, {}, diagnostics
-            try:
                 digest = file_digest(file)
             except OSError as exc:
                 diagnostics.append(error(source.name, *where, f"photo {meta.photo.src!r} cannot "
                                          f"be read: {exc.strerror or exc}"))
+                return None, {}, diagnostics
+            try:
+                probe = images.probe(file, copies=True, digest=digest)
+            except images.ImageProblem as exc:
+                diagnostics.append(error(source.name, *where, f"photo {meta.photo.src!r} {exc}"))
                 return None, {}, diagnostics
             photo = LeadPhoto(
                 file,

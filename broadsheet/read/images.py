@@ -82,9 +82,23 @@ class Probe:
     animated: bool = False
 
 
-def probe(path: Path, copies: bool = False) -> Probe:
+_PROVEN: dict[tuple[str, bool], Probe] = {}  # by content digest: a photo shared by articles
+
+
+def probe(path: Path, copies: bool = False, digest: str = "") -> Probe:
     """Size, format and kind of copies of an image proven to decode within the limits; with
-    `copies` (a lead photo), one whose resized copies would cost too much is refused too."""
+    `copies` (a lead photo), one whose resized copies would cost too much is refused too.
+    Given the file's content `digest`, content already proven in this process is not decoded
+    again."""
+    if digest and (known := _PROVEN.get((digest, copies))):
+        return known
+    found = _probe(path, copies)
+    if digest:
+        _PROVEN[(digest, copies)] = found
+    return found
+
+
+def _probe(path: Path, copies: bool) -> Probe:
     with _opened(path) as (image, handle):
         _admit(image, handle)
         kind, animated = _kind(image), _animated(image)

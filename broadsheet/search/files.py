@@ -18,14 +18,13 @@ import hashlib
 import json
 
 from .. import urls
-from ..model import Article, Site
+from ..model import Article
 from ..render.templates import isodate, longdate
 from . import index
-from .index import FIELDS, Analyser, Doc
+from .index import FIELDS, Doc
 from .lunr import LUNR_VERSION
 
 CALLBACK = "__broadsheetSearch"
-_ANALYSER = Analyser()  # kept between builds in one process (watch mode, benchmark re-runs)
 
 
 def document(article: Article) -> Doc:
@@ -56,70 +55,57 @@ def store_entry(article: Article) -> dict:
     }
 
 
-def analysis() -> dict:
-    """The per-document analysis remembered from the last build, to keep across processes."""
-    return _ANALYSER._cache
+def chunk_file(name: str, texts: list[str]) -> bytes:
+    return _script(f"index/{name}", "[" + ",".join(texts) + "]")
 
 
-def has_analysis() -> bool:
-    return bool(_ANALYSER._cache)
+def doc_file(n: int, entry: dict) -> bytes:
+    return _script(f"doc/{n}", _json(entry))
 
 
-def restore_analysis(remembered: dict) -> None:
-    """Take back what `analysis()` gave, unless this process already has its own."""
-    if not _ANALYSER._cache and isinstance(remembered, dict):
-        _ANALYSER._cache = remembered
+def lengths_files(lengths: list[tuple[int, ...]]) -> dict[str, bytes]:
+    """The field lengths of documents, `LENGTH_BLOCK` to a file: one flat JSON array of
+    `len(FIELDS)` numbers per document."""
+    size = index.LENGTH_BLOCK
+    blocks = [lengths[i : i + size] for i in range(0, len(lengths), size)] or [[]]
+    return {
+        f"search/lengths/{n}.js": _script(
+            f"lengths/{n}", "[" + ",".join(str(v) for row in block for v in row) + "]")
+        for n, block in enumerate(blocks)
+    }
 
 
-def build_files(site: Site) -> dict[str, bytes]:
-    """Site path -> bytes of every search file. Deterministic: same site, same bytes."""
-    articles = site.articles[::-1]  # oldest first: a new article takes the next number
-    return search_files([document(a) for a in articles], [store_entry(a) for a in articles])
-
-
-def search_files(
-    docs: list[Doc], entries: list[dict], cut_every: int = index.CUT_EVERY
-) -> dict[str, bytes]:
-    """The search files of documents numbered 0..n-1 in this order, with their store entries.
-    Every file but the manifest depends only on what it holds (see `index`)."""
-    built = index.build(_ANALYSER.analyse_all(docs))
-    texts = index.entries(built)
-    files: dict[str, bytes] = {}
-    firsts, sizes, names = [], [], []
-    for start, end in index.chunks(built.terms, texts, cut_every):
-        first = built.terms[start] if start < end else ""
-        name = _chunk_name(first, names)
-        files[f"search/index/{name}.js"] = _script(
-            f"index/{name}", "[" + ",".join(texts[start:end]) + "]")
-        firsts.append(first)
-        sizes.append(len(files[f"search/index/{name}.js"]))
-        names.append(name)
-    for n, text in enumerate(index.lengths_blocks(built)):
-        files[f"search/lengths/{n}.js"] = _script(f"lengths/{n}", text)
-    for n, entry in enumerate(entries):
-        files[f"search/doc/{n}.js"] = _script(f"doc/{n}", _json(entry))
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode() + b"\0" + files[name])
+def manifest_file(documents: int, lengths: list[tuple[int, ...]], chunks: list,
+                  digests: dict[str, str]) -> bytes:
+    """The manifest: what the page needs before loading any chunk. `chunks` are the chunk rows in
+    order; `digests` that of every other search file, whose hash is the id
+    the page adds to each file's URL (a changed chunk keeps its name)."""
+    sums = [sum(column) for column in zip(*lengths, strict=True)] if lengths else []
+    id_digest = hashlib.sha256()
+    for name in sorted(digests):
+        id_digest.update(f"{name}\0{digests[name]}\n".encode())
     manifest = {
         "version": LUNR_VERSION,
-        "id": digest.hexdigest()[:12],
+        "id": id_digest.hexdigest()[:12],
         "fields": [name for name, _ in FIELDS],
         "boosts": [boost for _, boost in FIELDS],
         "k1": index.K1,
         "b": index.B,
-        "docs": built.documents,
-        "sums": built.sums,
+        "docs": documents,
+        "sums": sums or [0] * len(FIELDS),
         "block": index.LENGTH_BLOCK,
-        "chunks": firsts,
-        "sizes": sizes,
-        "files": names,
+        "chunks": [c.first for c in chunks],
+        "sizes": [c.size for c in chunks],
+        "files": [c.name for c in chunks],
     }
-    files["search/manifest.js"] = _script("manifest", _json(manifest))
-    return files
+    return _script("manifest", _json(manifest))
 
 
-def _chunk_name(first: str, taken: list[str]) -> str:
+def _digest(data: bytes) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+def chunk_name(first: str, taken: list[str]) -> str:
     """A chunk's file is named by its first term, so a chunk keeps its name while others come
     and go (8 hex digits; a clash, most unlikely, takes a suffix)."""
     name = hashlib.blake2b(first.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()

@@ -66,25 +66,13 @@ Analysed = tuple[tuple[tuple[str, ...], tuple[int, ...], int], ...]
 
 
 class Analyser:
-    """Runs the pipeline over documents, remembering results by content hash so a rebuild after
-    one edit re-reads one article (the cache keeps only the documents of the latest build)."""
+    """Runs the pipeline over documents' fields."""
 
     def __init__(self) -> None:
         self.pipeline = Pipeline()
-        self._cache: dict[bytes, Analysed] = {}
 
     def analyse_all(self, docs: list[Doc]) -> list[Analysed]:
-        fresh: dict[bytes, Analysed] = {}
-        out = []
-        for doc in docs:
-            key = hashlib.blake2b("\0".join(doc.fields).encode("utf-8", "surrogatepass")).digest()
-            found = fresh.get(key) or self._cache.get(key)
-            if found is None:
-                found = self.analyse(doc)
-            fresh[key] = found
-            out.append(found)
-        self._cache = fresh
-        return out
+        return [self.analyse(doc) for doc in docs]
 
     def analyse(self, doc: Doc) -> Analysed:
         result = []
@@ -109,11 +97,6 @@ class Index:
     tf: np.ndarray
     lengths: np.ndarray  # (documents, fields) field lengths
     documents: int
-
-    @property
-    def sums(self) -> list[int]:
-        """Each field's total length: the average is this over the document count."""
-        return [int(s) for s in self.lengths.sum(axis=0)] if self.documents else [0] * len(FIELDS)
 
 
 def js_sort_key(term: str) -> bytes:
@@ -245,13 +228,3 @@ def chunks(terms: tuple[str, ...], texts: list[str], every: int = CUT_EVERY) -> 
         or len(texts[i - 1]) >= ALONE_BYTES
     ]
     return list(zip(cuts, [*cuts[1:], len(terms)], strict=True)) if cuts else [(0, 0)]
-
-
-def lengths_blocks(index: Index) -> list[str]:
-    """The field lengths of documents, `LENGTH_BLOCK` to a file: one flat JSON array of
-    `len(FIELDS)` numbers per document."""
-    flat = index.lengths.ravel().tolist()
-    size = LENGTH_BLOCK * len(FIELDS)
-    return [
-        "[" + ",".join(map(str, flat[i : i + size])) + "]" for i in range(0, len(flat), size)
-    ] or ["[]"]
