@@ -19,7 +19,7 @@ from .config import Config
 from .diagnostics import Diagnostic, error, has_errors
 from .incremental import cache
 from .incremental import inputs as inputs_module
-from .read import images
+from .read import images, sources
 from .render import feeds, pages, sitemap, templates
 from .search import state as search
 
@@ -68,11 +68,14 @@ def load_site(
         entry = store.articles.get(source_name) if store else None
         if entry and entry.key == key and entry.photo == _photo_state(entry.result[0], inputs):
             results[source_name] = entry.result
-        else:
+            continue
+        if data is None:  # known by its stat signature, but its result is not: read it now
+            source_name, data, trouble = sources.read_bytes(path, config.root)
+            diagnostics += trouble
+        if data is not None:
             misses.append((path, source_name, data, key))
-    for (_, source_name, _, key), result in zip(
-        misses, workers.parse_all(misses, config, tags, strict, progress), strict=True
-    ):
+    parsed = workers.parse_all(misses, config, tags, strict, inputs.file_digests, progress)
+    for (_, source_name, _, key), result in zip(misses, parsed, strict=True):
         results[source_name] = result
         if store is not None:
             store.articles[source_name] = cache.ArticleEntry(
@@ -144,7 +147,8 @@ def build(
     lets unchanged articles skip parsing and unchanged pages skip rendering and writing."""
     result = BuildResult()
     clock = _Clock(result.timings)
-    inputs = inputs_module.read_inputs(config)
+    seen = {} if clean else session.store.seen if session else cache.load_seen(config)
+    inputs = inputs_module.read_inputs(config, seen)
     if not clean and (done := _unchanged(config, inputs.digest, session)):
         result.articles, result.pages, result.diagnostics = done
         clock.lap("load")
@@ -279,6 +283,7 @@ def build(
         if name in outputs and name not in copy_digests
     }
     store.search_files, store.search_built = built.names, built
+    store.seen = inputs.seen
     store.manifest = cache.Manifest(
         inputs.digest, result.articles, result.pages, tuple(result.diagnostics)
     )

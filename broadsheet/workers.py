@@ -32,30 +32,33 @@ HEAVY_ARTICLE_BYTES = 64 * 1024  # larger articles are parsed one at a time (see
 PARALLEL_FROM = 200  # below this many articles or pages, forking workers costs more than it saves
 
 
-def _parse_one(path: Path, name: str, data: bytes, config, tags, strict) -> tuple:
+def _parse_one(path: Path, name: str, data: bytes, config, tags, strict, digests) -> tuple:
     source, problems = sources.decode(path, name, data)
     if source is None:
         return None, {}, problems
     with budget.HEAVY if len(data) > HEAVY_ARTICLE_BYTES else contextlib.nullcontext():
-        return articles.load(source, config, tags, strict)
+        return articles.load(source, config, tags, strict, digests)
 
 
 _WORK: tuple = ()  # what forked workers inherit: (config, vocabulary, strict) or render state
 
 
 def _parse_batch(batch: list[tuple[Path, str, bytes]]) -> list[tuple]:
-    config, tags, strict = _WORK
-    return [_parse_one(path, name, data, config, tags, strict) for path, name, data in batch]
+    config, tags, strict, digests = _WORK
+    return [_parse_one(path, name, data, config, tags, strict, digests)
+            for path, name, data in batch]
 
 
 def parse_all(
-    misses: list, config: Config, tags, strict: bool, progress: Progress | None = None
+    misses: list, config: Config, tags, strict: bool, digests: dict[str, str],
+    progress: Progress | None = None,
 ) -> list[tuple]:
+    """Parse articles; `digests` holds the content hash of files already read (photos)."""
     jobs = [(path, name, data) for path, name, data, _ in misses]
     if len(jobs) < PARALLEL_FROM or not _can_fork():
-        return [_parse_one(*job, config, tags, strict) for job in jobs]
+        return [_parse_one(*job, config, tags, strict, digests) for job in jobs]
     global _WORK
-    _WORK = (config, tags, strict)
+    _WORK = (config, tags, strict, digests)
     try:
         return _in_workers(_parse_batch, jobs, progress, "parsing articles")
     finally:

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 
 from conftest import FIXTURES, build_repo, make_repo
@@ -226,3 +227,49 @@ def test_spare_tree_is_updated_without_touching_the_live_site(tmp_path):
     reference = clean_copy(root, tmp_path / "clean")
     assert build_repo(reference).ok
     assert tree(root / "site") == tree(reference / "site")
+
+
+def settle(root: Path) -> None:
+    """Let every source age past the second in which a change could go unseen."""
+    for path in (root / "content").rglob("*"):
+        os.utime(path, (os.stat(path).st_atime, os.stat(path).st_mtime - 3600))
+    time.sleep(1.05)  # the change time, which utime just set, too
+
+
+def test_files_unchanged_since_the_last_build_are_not_read_or_hashed_again(tmp_path,
+                                                                           monkeypatch):
+    from broadsheet.read import sources
+
+    root = make_repo(tmp_path / "repo", FIXTURES / "site")
+    settle(root)
+    assert build_repo(root).ok
+    read, hashed = [], []
+    original_read, original_hash = sources.read_bytes, sources.file_digest
+    monkeypatch.setattr(sources, "read_bytes", lambda p, r: read.append(p) or original_read(p, r))
+    monkeypatch.setattr(sources, "file_digest", lambda p: hashed.append(p) or original_hash(p))
+    photo = root / "content/articles/first-light.png"
+    edited = root / "content/articles/third-way.md"
+    edited.write_text(edited.read_text().replace("Third Way", "Thirdly Way"))
+    result = build_repo(root)
+    assert result.ok and result.pages_rendered
+    assert read == [edited] and photo not in hashed
+
+
+def test_a_file_rewritten_with_its_old_size_and_times_is_still_seen_to_change(tmp_path):
+    root = make_repo(tmp_path / "repo", FIXTURES / "site")
+    settle(root)
+    assert build_repo(root).ok
+    edited = root / "content/articles/third-way.md"
+    before = os.stat(edited)
+    edited.write_text(edited.read_text().replace("Third Way", "Other Way"))  # same length
+    os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns))  # the change time moves
+    assert os.stat(edited).st_size == before.st_size
+    assert build_repo(root).ok
+    assert "Other Way" in next((root / "site").glob("*/third-way/index.html")).read_text()
+    assert tree(root / "site") == tree(build_clean(root, tmp_path / "clean"))
+
+
+def build_clean(root: Path, into: Path) -> Path:
+    copy = clean_copy(root, into)
+    assert build_repo(copy).ok
+    return copy / "site"

@@ -49,6 +49,8 @@ CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT, dig
     copied INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS spare (path TEXT PRIMARY KEY, digest TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS analysis (key BLOB PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS seen (path TEXT PRIMARY KEY, signature TEXT NOT NULL,
+    digest TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS search_docs (n INTEGER PRIMARY KEY, ident TEXT NOT NULL,
     source TEXT NOT NULL, key BLOB NOT NULL, lengths TEXT NOT NULL, store TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS search_chunks (n INTEGER PRIMARY KEY, first TEXT NOT NULL,
@@ -79,6 +81,7 @@ class Manifest:
 @dataclass
 class BuildCache:
     articles: dict[str, ArticleEntry] = field(default_factory=dict)  # by source name
+    seen: dict[str, tuple[str, str]] = field(default_factory=dict)  # see `inputs`
     # about the site folder whose marker says `site_id` (empty: nothing known)
     site_id: str = ""
     manifest: Manifest | None = None
@@ -104,7 +107,7 @@ class BuildCache:
     def snapshot(self) -> BuildCache:
         """A copy to diff against when saving (values are shared: they are never mutated)."""
         return dataclasses.replace(
-            self, articles=dict(self.articles), pages=dict(self.pages),
+            self, articles=dict(self.articles), seen=dict(self.seen), pages=dict(self.pages),
             copies=dict(self.copies), written=dict(self.written),
         )
 
@@ -210,6 +213,7 @@ def _load(db: sqlite3.Connection) -> BuildCache:
         except ValueError:
             continue  # one bad record costs one parse
         cache.articles[source] = entry
+    cache.seen = _seen(db)
     state = {key: json.loads(value) for key, value in db.execute("SELECT * FROM state")}
     if "site_id" not in state:
         return cache
@@ -236,6 +240,19 @@ def _deps(text: str) -> tuple | None:
     ):
         raise ValueError("deps")
     return tuple((name, digest) for name, digest in value)
+
+
+def _seen(db: sqlite3.Connection) -> dict[str, tuple[str, str]]:
+    return {path: (mark, digest) for path, mark, digest in db.execute("SELECT * FROM seen")}
+
+
+def load_seen(config: Config) -> dict[str, tuple[str, str]]:
+    """What the last build recorded of each file it read (see `inputs`)."""
+    try:
+        with _connect(config, create=False) as db:
+            return _seen(db) if db is not None else {}
+    except (sqlite3.Error, ValueError, OSError):
+        return {}
 
 
 def load_manifest(config: Config) -> tuple[str, Manifest, list[str]] | None:
@@ -276,6 +293,7 @@ def _save(db: sqlite3.Connection, cache: BuildCache, before: BuildCache) -> None
             # another process committed since `before` was read: rewrite everything
             db.execute("DELETE FROM articles")
             db.execute("DELETE FROM outputs")
+            db.execute("DELETE FROM seen")
             before = BuildCache()
         gone = before.articles.keys() - cache.articles.keys()
         db.executemany("DELETE FROM articles WHERE source = ?", ((s,) for s in gone))
@@ -287,6 +305,10 @@ def _save(db: sqlite3.Connection, cache: BuildCache, before: BuildCache) -> None
                 if before.articles.get(source) is not e
             ),
         )
+        db.executemany("DELETE FROM seen WHERE path = ?",
+                       ((p,) for p in before.seen.keys() - cache.seen.keys()))
+        db.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?, ?)", (
+            (p, *entry) for p, entry in cache.seen.items() if before.seen.get(p) != entry))
         rows, old = _output_rows(cache), _output_rows(before)
         db.executemany("DELETE FROM outputs WHERE path = ?", ((p,) for p in old.keys() - rows))
         db.executemany(

@@ -2,11 +2,20 @@
 
 The digest (engine code, config, vocabulary, articles, photos, templates, static files) lets a
 build with no change at all stop before loading anything else.
+
+Like git's index, the digest of a file the last build read is taken from the build cache while
+the file's size, modification and change times and inode are the ones it had then; a file
+changed in the second before it was read is hashed again next time (a second change within the
+file system's clock tick would keep its times). Articles found so are not even read: their
+bytes are read only if they must be parsed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,9 +33,10 @@ class Inputs:
 
     vocabulary: vocabulary.Vocabulary
     diagnostics: tuple[Diagnostic, ...]
-    sources: tuple[tuple[Path, str, bytes, str], ...]  # path, name, bytes, cache key
+    sources: tuple[tuple[Path, str, bytes | None, str], ...]  # path, name, bytes, cache key
     digest: str
     file_digests: dict[str, str]  # content hash of every other file read, by path
+    seen: dict[str, tuple[str, str]]  # file -> (its stat signature, content hash): see above
     static_files: dict[str, Path]  # the files copied to site/static/, by name
     template_files: dict[str, Path]  # the theme's templates, by name
 
@@ -36,7 +46,38 @@ class Inputs:
         return self.file_digests.get(str(path), "")
 
 
-def read_inputs(config: Config) -> Inputs:
+def signature(path: Path) -> str:
+    """What must stay the same for a file's recorded digest to hold."""
+    st = os.lstat(path)
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}"
+
+
+def read_inputs(config: Config, seen: Mapping[str, tuple[str, str]] | None = None) -> Inputs:
+    """Every input; `seen` holds what the last build recorded of each file (see above)."""
+    seen = seen or {}
+    settled = time.time_ns() - 1_000_000_000  # changed after this: too recent to record
+    recorded: dict[str, tuple[str, str]] = {}
+
+    def known(path: Path) -> str | None:
+        try:
+            mark = signature(path)
+        except OSError:
+            return None
+        previous = seen.get(str(path))
+        if previous and previous[0] == mark:
+            recorded[str(path)] = previous
+            return previous[1]
+        stamp = max(int(part) for part in mark.split(":")[1:3])
+        recorded[str(path)] = (mark if stamp < settled else "", "")
+        return None
+
+    def remember(path: Path, digest: str) -> str:
+        if (mark := recorded.get(str(path), ("", ""))[0]):
+            recorded[str(path)] = (mark, digest)
+        else:
+            recorded.pop(str(path), None)
+        return digest
+
     problems: list[Diagnostic] = []
     if not config.content.is_dir():
         problems.append(error(
@@ -60,17 +101,22 @@ def read_inputs(config: Config) -> Inputs:
         for name, path in listing.files.items():
             if folder == config.content and sources.is_article(name):
                 listed += 1
-                source_name, data, trouble = sources.read_bytes(path, config.root)
-                problems += trouble
-                if data is not None:
-                    key = hashlib.sha256(vocab_key.encode() + data).hexdigest()
-                    found.append((path, source_name, data, key))
-                    digest.update(f"{source_name}\0{key}\0".encode())
+                data, content = None, known(path)
+                source_name = path.relative_to(config.root).as_posix()
+                if content is None:
+                    source_name, data, trouble = sources.read_bytes(path, config.root)
+                    problems += trouble
+                    if data is None:
+                        continue
+                    content = remember(path, hashlib.sha256(data).hexdigest())
+                key = hashlib.sha256(f"{vocab_key}{content}".encode()).hexdigest()
+                found.append((path, source_name, data, key))
+                digest.update(f"{source_name}\0{key}\0".encode())
                 continue
             if folder == config.content and (why := sources.UNREAD_SUFFIXES.get(path.suffix)):
                 problems.append(warning(path.relative_to(config.root).as_posix(), 0, 0, why))
             try:
-                hashes[str(path)] = sources.file_digest(path)
+                hashes[str(path)] = known(path) or remember(path, sources.file_digest(path))
             except OSError as exc:
                 problems.append(error(path.relative_to(config.root).as_posix(), 0, 0,
                                       f"cannot read: {exc.strerror or exc}"))
@@ -80,4 +126,6 @@ def read_inputs(config: Config) -> Inputs:
         problems.append(warning(f"{config.content_dir}/", 0, 0, "no articles found",
                                 "articles are Markdown files such as "
                                 f"{config.content_dir}/articles/2024/a-title.md"))
-    return Inputs(tags, tuple(problems), tuple(found), digest.hexdigest(), hashes, static, theme)
+    recorded = {path: entry for path, entry in recorded.items() if entry[1]}
+    return Inputs(tags, tuple(problems), tuple(found), digest.hexdigest(), hashes, recorded,
+                  static, theme)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -27,9 +28,11 @@ DRAFTS_FOLDER = "_drafts"  # Jekyll's convention: articles in such a folder are 
 
 
 def load(
-    source: Source, config: Config, vocabulary: Vocabulary = EMPTY, strict: bool = False
+    source: Source, config: Config, vocabulary: Vocabulary = EMPTY, strict: bool = False,
+    digests: Mapping[str, str] | None = None,
 ) -> tuple[Article | None, dict, list[Diagnostic]]:
-    """The article, the line/column of each of its tags by slug, and diagnostics.
+    """The article, the line/column of each of its tags by slug, and diagnostics. `digests`
+    holds the content hash of files the build has read already (its photo, perhaps).
 
     Tags are folded into the vocabulary's spelling (aliases included). A tag the vocabulary
     lacks is a warning, or an error with suggestions when `strict` (the `check` command)."""
@@ -79,7 +82,7 @@ def load(
             diagnostics.append(error(source.name, *where, f"photo {meta.photo.src!r} {problem}"))
         else:
             try:
-                digest = file_digest(file)
+                digest = (digests or {}).get(str(file)) or file_digest(file)
             except OSError as exc:
                 diagnostics.append(error(source.name, *where, f"photo {meta.photo.src!r} cannot "
                                          f"be read: {exc.strerror or exc}"))
