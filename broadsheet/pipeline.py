@@ -212,7 +212,13 @@ def build(
     image_cache = image_cache / "images"
     for article in site.articles:
         photo = article.photo
-        if photo and photo.extension:  # one decode makes every copy (cached by content)
+        variants = [v for v in photo.variants() if v[0] not in wanted] if photo else []
+        if photo and photo.extension and variants:  # one decode makes every copy
+            names = {(w, e): images.cached_name(photo.digest, w, e) for _, w, e in variants}
+            if all(store.copies.get(rel) == names[(w, e)] and _plain_file(out + rel)
+                   for rel, w, e in variants):  # in site/ already: nothing to make
+                wanted.update((rel, (None, names[(w, e)])) for rel, w, e in variants)
+                continue
             try:
                 made = images.make_variants(
                     photo.file, photo.digest, image_cache, images.widths(photo.width),
@@ -221,7 +227,7 @@ def build(
                 name = photo.file.relative_to(config.root).as_posix()
                 result.diagnostics.append(error(article.source, 0, 0, f"photo {name} {exc}"))
                 continue
-        for rel, width, extension in photo.variants() if photo else ():
+        for rel, width, extension in variants:
             source = made[(width, extension)] if width else photo.file
             wanted[rel] = (source, source.name if width else photo.digest)
         for rel, file in article.asset_files().items():
@@ -231,8 +237,8 @@ def build(
     copies, copy_digests = {}, {}
     for rel, (path, digest) in wanted.items():
         copy_digests[rel] = digest
-        if store.copies.get(rel) == digest and _plain_file(out + rel):
-            keep.add(rel)
+        if store.copies.get(rel) == digest and (path is None or _plain_file(out + rel)):
+            keep.add(rel)  # (no path: found in site/ above)
         else:
             copies[rel] = path
     written = {name: _bytes_digest(data) for name, data in files.items()}

@@ -49,59 +49,92 @@ def encode(value: object) -> object:
 
 
 def decode(data: object, kind: object) -> object:
+    return _decoder(kind)(data)
+
+
+@functools.cache
+def _decoder(kind: object):
+    """A function that decodes data of type `kind`: worked out once per type, since a cache
+    holds some half a million values."""
     origin, args = typing.get_origin(kind), typing.get_args(kind)
     if origin in (typing.Union, types.UnionType):
-        if data is None and type(None) in args:
-            return None
-        last: Exception | None = None
-        for option in (a for a in args if a is not type(None)):
-            try:
-                return decode(data, option)
-            except (TypeError, ValueError, KeyError, IndexError) as exc:
-                last = exc
-        raise ValueError(f"matches none of {args}: {last}")
+        nullable = type(None) in args
+        options = [_decoder(a) for a in args if a is not type(None)]
+
+        def union(data):
+            if data is None and nullable:
+                return None
+            last: Exception | None = None
+            for option in options:
+                try:
+                    return option(data)
+                except (TypeError, ValueError, KeyError, IndexError) as exc:
+                    last = exc
+            raise ValueError(f"matches none of {args}: {last}")
+        return union
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item = _decoder(args[0])
+        return lambda data: tuple(map(item, _expect(data, list)))
     if origin is tuple:
-        _expect(data, list)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(decode(v, args[0]) for v in data)
-        if len(args) != len(data):
-            raise ValueError(f"expected {len(args)} items, got {len(data)}")
-        return tuple(decode(v, a) for v, a in zip(data, args, strict=True))
+        items = [_decoder(a) for a in args]
+
+        def fixed(data):
+            if len(_expect(data, list)) != len(items):
+                raise ValueError(f"expected {len(items)} items, got {len(data)}")
+            return tuple(f(v) for f, v in zip(items, data, strict=True))
+        return fixed
     if origin is list:
-        _expect(data, list)
-        return [decode(v, args[0]) for v in data]
+        item = _decoder(args[0])
+        return lambda data: list(map(item, _expect(data, list)))
     if origin is dict:
-        _expect(data, list)
-        return {decode(k, args[0]): decode(v, args[1]) for k, v in data}
+        key, value = _decoder(args[0]), _decoder(args[1])
+        return lambda data: {key(k): value(v) for k, v in _expect(data, list)}
     if origin is typing.Literal:
-        if data not in args:
-            raise ValueError(f"{data!r} is not one of {args}")
-        return data
+        def literal(data):
+            if data not in args:
+                raise ValueError(f"{data!r} is not one of {args}")
+            return data
+        return literal
     if kind is typing.Any:
-        return data
+        return lambda data: data
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
-        _expect(data, dict)
-        hints = _hints(kind)
-        names = {f.name for f in dataclasses.fields(kind)}
-        if set(data) != names:
-            raise ValueError(f"{kind.__name__} fields {sorted(data)} != {sorted(names)}")
-        return kind(**{name: decode(data[name], hints[name]) for name in names})
+        return _record_decoder(kind)
     if kind is datetime:
-        if isinstance(data, list):
-            local, key, fold = data
-            return datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(key), fold=fold)
-        _expect(data, str)
-        return datetime.fromisoformat(data)
+        def moment(data):
+            if isinstance(data, list):
+                local, key, fold = data
+                return datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(key), fold=fold)
+            return datetime.fromisoformat(_expect(data, str))
+        return moment
     if kind is Path:
-        _expect(data, str)
-        return Path(data)
-    if kind is float and isinstance(data, int) and not isinstance(data, bool):
-        return float(data)
-    if kind in (str, int, bool, float, type(None)):
-        if type(data) is not kind:
-            raise ValueError(f"expected {kind.__name__}, got {type(data).__name__}")
-        return data
+        return lambda data: Path(_expect(data, str))
+    if kind is float:
+        def real(data):
+            if isinstance(data, int) and not isinstance(data, bool):
+                return float(data)
+            return _exactly(data, float)
+        return real
+    if kind in (str, int, bool, type(None)):
+        return lambda data: _exactly(data, kind)
     raise TypeError(f"cannot decode {kind}")
+
+
+def _record_decoder(kind: type):
+    hints = _hints(kind)
+    decoders = {f.name: _decoder(hints[f.name]) for f in dataclasses.fields(kind)}
+    names = set(decoders)
+
+    def record(data):
+        if set(_expect(data, dict)) != names:
+            raise ValueError(f"{kind.__name__} fields {sorted(data)} != {sorted(names)}")
+        return kind(**{name: decode(data[name]) for name, decode in decoders.items()})
+    return record
+
+
+def _exactly(data: object, kind: type) -> object:
+    if type(data) is not kind:
+        raise ValueError(f"expected {kind.__name__}, got {type(data).__name__}")
+    return data
 
 
 @functools.cache
@@ -109,6 +142,7 @@ def _hints(kind: type) -> dict[str, object]:
     return typing.get_type_hints(kind)
 
 
-def _expect(data: object, kind: type) -> None:
+def _expect(data: object, kind: type):
     if not isinstance(data, kind):
         raise ValueError(f"expected {kind.__name__}, got {type(data).__name__}")
+    return data

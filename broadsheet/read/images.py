@@ -156,7 +156,7 @@ def make_variants(source: Path, digest: str, cache: Path, widths: tuple[int, ...
     failure no new file at all remains."""
     if unknown := set(extensions) - {"jpg", "png", "webp"}:  # a caller's mistake, not the image's
         raise ValueError(f"copies cannot be made as {sorted(unknown)}")
-    targets = {(w, e): cache / f"{digest[:32]}-{w}.{e}" for w in widths for e in extensions}
+    targets = {(w, e): cache / cached_name(digest, w, e) for w in widths for e in extensions}
     missing = {key: target for key, target in targets.items() if not _plain(target)}
     if not missing:
         return targets
@@ -184,6 +184,11 @@ def make_variants(source: Path, digest: str, cache: Path, widths: tuple[int, ...
             with contextlib.suppress(OSError):
                 os.unlink(temp)
     return targets
+
+
+def cached_name(digest: str, width: int, extension: str) -> str:
+    """The file name of a copy in the image cache, which names its content too."""
+    return f"{digest[:32]}-{width}.{extension}"
 
 
 def _plain(path: Path) -> bool:
