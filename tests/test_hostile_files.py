@@ -316,6 +316,37 @@ def test_a_build_killed_at_any_step_leaves_old_or_new_site_and_the_next_build_ri
     assert scratch(root) == []
 
 
+def test_ctrl_c_as_the_cache_commits_stops_the_build_and_keeps_what_was_committed(
+    tmp_path, monkeypatch
+):
+    """A Ctrl-C whose handler runs just after COMMIT returned: the build must stop (not be
+    swallowed by a failed ROLLBACK, which left the preview running) and the committed cache
+    must stay, so the next build has nothing to do."""
+    import sqlite3
+
+    root = make_repo(tmp_path / "repo", FIXTURES / "site")
+    assert build_repo(root).ok
+    article = root / "content/articles/third-way.md"
+    article.write_text(article.read_text().replace("The Third Way", "The Fourth Way"))
+
+    class Interrupted(sqlite3.Connection):
+        def execute(self, sql, *args):
+            cursor = super().execute(sql, *args)
+            if sql == "COMMIT":
+                raise KeyboardInterrupt
+            return cursor
+
+    connect = sqlite3.connect
+    monkeypatch.setattr(cache.sqlite3, "connect",
+                        lambda *a, **k: connect(*a, **k, factory=Interrupted))
+    with pytest.raises(KeyboardInterrupt):
+        build_repo(root)
+    monkeypatch.setattr(cache.sqlite3, "connect", connect)
+    again = build_repo(root)
+    assert again.ok and (again.pages_rendered, again.files_written) == (0, 0)
+    assert site_files(root) == clean_tree(root, tmp_path / "clean")
+
+
 def test_a_preview_build_whose_write_fails_leaves_its_cache_as_it_was(tmp_path, monkeypatch):
     """Disk full in the middle of a preview session: the session must not believe that the
     files it failed to write (search files among them) are on disk."""

@@ -332,7 +332,8 @@ def _save(db: sqlite3.Connection, cache: BuildCache, before: BuildCache) -> None
             _save_search(db, cache.search_built)
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:  # not when a Ctrl-C lands just after COMMIT returned
+            db.execute("ROLLBACK")
         raise
 
 
