@@ -34,7 +34,7 @@ import jinja2
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from broadsheet.model import Article, TagRef  # noqa: E402
+from broadsheet.model import Article, Body, TagRef  # noqa: E402
 from broadsheet.render import pages, templates  # noqa: E402
 from broadsheet.search import files as search  # noqa: E402
 from broadsheet.search import state as search_state  # noqa: E402
@@ -161,8 +161,7 @@ def archive(n: int, seed: int = 1) -> list[Article]:
                 photo=None,
                 summary=body[:280],
                 dek="",
-                html="",
-                text=body,
+                body=Body("", body),
                 words=len(body.split()),
                 reading_minutes=5,
                 draft=False,
@@ -331,7 +330,7 @@ def run(n: int, n_queries: int, equivalence: int) -> None:
     peak = peak_mb()
     edited = list(articles)
     one = edited[len(edited) // 2]
-    edited[len(edited) // 2] = dataclasses.replace(one, text=one.text + " Edited.")
+    edited[len(edited) // 2] = dataclasses.replace(one, body=Body("", one.text + " Edited."))
     t = time.perf_counter()
     after_edit = build(edited)
     warm = time.perf_counter() - t

@@ -52,6 +52,16 @@ class LeadPhoto:
 
 
 @dataclass(frozen=True)
+class Body:
+    """An article's rendered body and its plain text: most of an article's bytes, needed only
+    to render its own page, the feeds and the search index (the build cache reads bodies on
+    demand: see `cache.StoredBody`)."""
+
+    html: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Article:
     source: str  # repository-relative file name
     slug: str
@@ -65,13 +75,20 @@ class Article:
     photo: LeadPhoto | None
     summary: str  # written, or the start of the first paragraph
     dek: str  # the written summary only, shown under the title
-    html: str
-    text: str
+    body: Body
     words: int
     reading_minutes: int
     draft: bool
     links: tuple[tuple[str, int], ...] = ()  # linked article files and the lines of the links
     assets: tuple[tuple[str, Path], ...] = ()  # images of the body: (path as written, file)
+
+    @property
+    def html(self) -> str:
+        return self.body.html
+
+    @property
+    def text(self) -> str:
+        return self.body.text
 
     @property
     def year(self) -> int:
@@ -309,9 +326,11 @@ def _resolve_links(
                         "link to the other article's .md file by its relative path",
                     )
                 )
-        page = functools.partial(_page_href, pages)
-        html = _MARKED_HREF.sub(page, a.html) if pages else a.html
-        resolved.append(replace(a, html=html) if html != a.html else a)
+        if not pages:
+            resolved.append(a)
+            continue
+        html = _MARKED_HREF.sub(functools.partial(_page_href, pages), a.html)
+        resolved.append(replace(a, body=Body(html, a.text)) if html != a.html else a)
     return resolved, problems
 
 

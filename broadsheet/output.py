@@ -227,13 +227,21 @@ def _checked(rel: str) -> str:
 
 def _listing(folder: Path) -> tuple[frozenset[str], frozenset[str]]:
     """The plain files below `folder` but the marker, and apart the links (to files or
-    folders), which no build of ours makes: someone put them there."""
+    folders), which no build of ours makes: someone put them there. (`scandir` tells links
+    and folders from the directory entry itself: no `stat` a file.)"""
     found, links = set(), set()
-    for base, folders, names in os.walk(folder):
-        prefix = os.path.relpath(base, folder)
-        for name in names + [f for f in folders if os.path.islink(os.path.join(base, f))]:
-            rel = name if prefix == "." else f"{prefix}/{name}"
-            (links if os.path.islink(os.path.join(base, name)) else found).add(rel)
+    pending = [(os.fspath(folder), "")]
+    while pending:
+        base, prefix = pending.pop()
+        with os.scandir(base) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_symlink():
+                    links.add(rel)
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, rel + "/"))
+                else:
+                    found.add(rel)
     found.discard(MARKER)
     return frozenset(found), frozenset(links)
 

@@ -7,6 +7,7 @@ reported an error. It returns a result for the command line to print.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import stat
@@ -145,6 +146,30 @@ def build(
 ) -> BuildResult:
     """Build the site into `config.output`. Unless `clean`, the cache of the previous build
     lets unchanged articles skip parsing and unchanged pages skip rendering and writing."""
+    with _collector_paused():
+        try:
+            return _build(config, clean, progress, session)
+        except cache.Missing:  # another build replaced an article body this one had listed
+            return _build(config, True, progress, session)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """A build makes a million long-lived objects and next to no reference cycles, but the
+    cycle collector scans the whole heap again each time it grows by a quarter: a third of
+    an edit build at 10,000 articles. Paused in this process; workers run theirs."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _build(
+    config: Config, clean: bool, progress: Progress | None, session: Session | None
+) -> BuildResult:
     result = BuildResult()
     clock = _Clock(result.timings)
     seen = {} if clean else session.store.seen if session else cache.load_seen(config)

@@ -93,6 +93,7 @@ def _die_with_parent(parent: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:
         os._exit(1)
+    gc.enable()  # the parent pauses its collector for the build (see `pipeline`)
 
 
 def _can_fork() -> bool:

@@ -113,6 +113,22 @@ def site_files(root) -> dict[str, bytes]:
             for p in (root / "site").rglob("*") if p.is_file()}
 
 
+def test_a_fifo_among_the_sources_is_an_error_not_a_hung_build(tmp_path):
+    """Reading a FIFO blocks until someone writes to it: the walk refuses anything that is not
+    a regular file, before anything reads it."""
+    root = make_repo(tmp_path, FIXTURES / "site")
+    os.mkfifo(root / "content/articles/pipe.md")
+    os.mkfifo(root / "static/pipe.css")
+    result = build_repo(root)
+    assert not result.ok
+    assert [m for m in messages(result) if "error" in m] == [
+        "content/articles/pipe.md: error: is not a regular file (hint: remove it; only files "
+        "and folders are read)",
+        "static/pipe.css: error: is not a regular file (hint: remove it; only files and "
+        "folders are read)",
+    ]
+
+
 def test_symlinks_under_content_templates_and_static_are_errors_and_never_copied(tmp_path):
     """A body image or photo linked to `.git/config` (which holds the checkout token in
     Actions) must not reach the site, which is uploaded as an artifact."""

@@ -23,7 +23,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from broadsheet import model
-from broadsheet.model import Article, TagRef
+from broadsheet.model import Article, Body, TagRef
 from broadsheet.read import markdown
 from broadsheet.read.markdown import render
 
@@ -149,7 +149,7 @@ def test_smart_quotes_match_markdown_it(pieces):
 BASE = Article(
     source="content/articles/a.md", slug="a", title="A", date=datetime(2020, 1, 1, tzinfo=UTC),
     has_time=False, updated=None, tags=(), authors=(), origin=None, photo=None, summary="",
-    dek="", html="", text="", words=0, reading_minutes=1, draft=False)
+    dek="", body=Body("", ""), words=0, reading_minutes=1, draft=False)
 
 
 def articles_with(tag_sets: list[list[str]]) -> tuple[Article, ...]:
@@ -193,7 +193,7 @@ def test_many_links_to_another_article_resolve_in_linear_time():
     target = "content/articles/b.md"
     other = replace(BASE, source=target, slug="b")
     link = f'<a href="{markdown.LINK_MARK}{target}">b</a> '
-    mine = replace(BASE, html=link * 50_000, links=((target, 1),) * 50_000)
+    mine = replace(BASE, body=Body(link * 50_000, ""), links=((target, 1),) * 50_000)
     (resolved, _), problems = timed(model._resolve_links, [mine, other], frozenset())
     assert problems == []
     assert resolved.html == '<a href="../b/index.html">b</a> ' * 50_000

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from broadsheet import config as config_module
-from broadsheet.model import Article, Site, TagRef
+from broadsheet.model import Article, Body, Site, TagRef
 from broadsheet.read import vocabulary, yamldoc
 from broadsheet.read.frontmatter import split, validate
 from broadsheet.read.sources import Source
@@ -267,7 +267,7 @@ def hostile_article(text: str) -> Article:
         source="content/articles/2020/a.md", slug="a", title=f"T{text}",
         date=datetime(2020, 1, 2, tzinfo=UTC), has_time=False, updated=None,
         tags=(TagRef(f"tag{text}", "tag"),), authors=(f"A{text}",), origin=None, photo=None,
-        summary=f"S{text}", dek="", html=f"<p>B{text}</p>", text=f"B{text}", words=1,
+        summary=f"S{text}", dek="", body=Body(f"<p>B{text}</p>", f"B{text}"), words=1,
         reading_minutes=1, draft=False)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, build_repo, make_repo
 
-from broadsheet.model import Article, TagRef, related_articles
+from broadsheet.model import Article, Body, TagRef, related_articles
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 VNU = Path.home() / ".cache/broadsheet-tools/node_modules/vnu-jar/build/dist/vnu.jar"
@@ -133,7 +133,7 @@ def _article(n: int, tags: list[str]) -> Article:
     return Article(source=f"a{n}.md", slug=f"a{n}", title=f"A{n}",
                    date=datetime(2020, 1, 1 + n), has_time=False, updated=None,
                    tags=tuple(TagRef(t, t) for t in tags), authors=(), origin=None, photo=None,
-                   summary="", dek="", html="", text="", words=0, reading_minutes=1,
+                   summary="", dek="", body=Body("", ""), words=0, reading_minutes=1,
                    draft=False)
 
 

@@ -32,19 +32,19 @@ from pathlib import Path
 from .. import localkey, records
 from ..config import Config
 from ..diagnostics import Diagnostic
-from ..model import Article
+from ..model import Article, Body
 from ..search import state
 from ..search.index import js_sort_key
 
 CACHE_DIR = ".broadsheet-cache"
-FORMAT = 3
+FORMAT = 4
 Result = tuple[Article | None, dict[tuple[str, str], tuple[int, int]], list[Diagnostic]]
 Analysed = tuple[tuple[tuple[str, ...], tuple[int, ...], int], ...]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (source TEXT PRIMARY KEY, key TEXT NOT NULL,
-    deps TEXT NOT NULL, result TEXT NOT NULL);
+    deps TEXT NOT NULL, result TEXT NOT NULL, html TEXT NOT NULL, text TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT, digest TEXT,
     copied INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS spare (path TEXT PRIMARY KEY, digest TEXT NOT NULL);
@@ -59,6 +59,75 @@ CREATE TABLE IF NOT EXISTS search_terms (sortkey BLOB PRIMARY KEY, term TEXT NOT
     entry TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+
+class Missing(Exception):
+    """A body the cache listed is gone (another build replaced it since this one loaded):
+    the build starts again from scratch."""
+
+
+class _Bodies:
+    """Reads article bodies from the cache database on demand, one connection a process
+    (forked render workers read too; a connection must not cross a fork)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db: sqlite3.Connection | None = None
+        self.pid = 0
+
+    def get(self, source: str, key: str) -> Body:
+        try:
+            if self.db is None or self.pid != os.getpid():
+                self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+                self.pid = os.getpid()
+            row = self.db.execute("SELECT html, text FROM articles WHERE source = ? AND key = ?",
+                                  (source, key)).fetchone()
+        except sqlite3.Error:
+            row = None
+        if row is None or not all(isinstance(v, str) for v in row):
+            raise Missing(source)
+        return Body(*row)
+
+
+class StoredBody:
+    """An article's body still in the cache: read the first time it is used, then kept.
+    Equal to another stored body of the same file and content key."""
+
+    __slots__ = ("_bodies", "_body", "_key", "_source")
+
+    def __init__(self, bodies: _Bodies, source: str, key: str) -> None:
+        self._bodies, self._source, self._key = bodies, source, key
+        self._body: Body | None = None
+
+    def _read(self) -> Body:
+        if self._body is None:
+            self._body = self._bodies.get(self._source, self._key)
+        return self._body
+
+    @property
+    def html(self) -> str:
+        return self._read().html
+
+    @property
+    def text(self) -> str:
+        return self._read().text
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, StoredBody):
+            return (self._source, self._key) == (other._source, other._key)
+        return self._read() == other
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __getstate__(self) -> Body:  # to a worker process: the body itself
+        return self._read()
+
+    def __setstate__(self, body: Body) -> None:
+        self._bodies, self._source, self._key, self._body = None, "", "", body
+
+
+_NO_BODY = Body("", "")
 
 
 @dataclass(frozen=True)
@@ -200,18 +269,23 @@ def load(config: Config) -> BuildCache:
     """Everything the last build kept; an empty cache when there is none or it is not usable."""
     try:
         with _connect(config, create=False) as db:
-            return _load(db) if db is not None else BuildCache()
+            return _load(db, location(config)) if db is not None else BuildCache()
     except (sqlite3.Error, ValueError, OSError):
         return BuildCache()
 
 
-def _load(db: sqlite3.Connection) -> BuildCache:
+def _load(db: sqlite3.Connection, path: Path) -> BuildCache:
     cache = BuildCache()
-    for source, key, deps, result in db.execute("SELECT * FROM articles"):
+    bodies = _Bodies(path)
+    for source, key, deps, result in db.execute(
+        "SELECT source, key, deps, result FROM articles"
+    ):
         try:
             entry = ArticleEntry(key, _deps(deps), records.loads(result, Result))
         except ValueError:
             continue  # one bad record costs one parse
+        if entry.result[0] is not None:  # a fresh record: no other reference to it yet
+            object.__setattr__(entry.result[0], "body", StoredBody(bodies, source, key))
         cache.articles[source] = entry
     cache.seen = _seen(db)
     state = {key: json.loads(value) for key, value in db.execute("SELECT * FROM state")}
@@ -290,19 +364,24 @@ def _save(db: sqlite3.Connection, cache: BuildCache, before: BuildCache) -> None
     try:
         row = db.execute("SELECT value FROM state WHERE key = 'site_id'").fetchone()
         if (json.loads(row[0]) if row else "") != before.site_id:
-            # another process committed since `before` was read: rewrite everything
-            db.execute("DELETE FROM articles")
+            # another process committed since `before` was read: rewrite everything but the
+            # articles both builds parsed alike (bodies not read are in those rows only)
             db.execute("DELETE FROM outputs")
             db.execute("DELETE FROM seen")
-            before = BuildCache()
+            stored = set(db.execute("SELECT source, key FROM articles"))
+            before = BuildCache(articles={s: e for s, e in cache.articles.items()
+                                          if (s, e.key) in stored})
+            db.executemany("DELETE FROM articles WHERE source = ?",
+                           ((s,) for s, _ in stored if s not in before.articles))
         gone = before.articles.keys() - cache.articles.keys()
         db.executemany("DELETE FROM articles WHERE source = ?", ((s,) for s in gone))
         db.executemany(
-            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?)",
             (
-                (source, e.key, json.dumps(e.photo), records.dumps(e.result))
+                _article_row(source, e)
                 for source, e in cache.articles.items()
                 if before.articles.get(source) is not e
+                and not isinstance(_body(e), StoredBody)  # its row was deleted: parse again
             ),
         )
         db.executemany("DELETE FROM seen WHERE path = ?",
@@ -335,6 +414,21 @@ def _save(db: sqlite3.Connection, cache: BuildCache, before: BuildCache) -> None
         if db.in_transaction:  # not when a Ctrl-C lands just after COMMIT returned
             db.execute("ROLLBACK")
         raise
+
+
+def _body(entry: ArticleEntry) -> Body | StoredBody:
+    return entry.result[0].body if entry.result[0] is not None else _NO_BODY
+
+
+def _article_row(source: str, entry: ArticleEntry) -> tuple:
+    """The row of one article: its record without the body, which has columns of its own so
+    that loading the records does not read the bodies."""
+    article, marks, problems = entry.result
+    body = _body(entry)
+    if article is not None:
+        article = dataclasses.replace(article, body=_NO_BODY)
+    return (source, entry.key, json.dumps(entry.photo), records.dumps((article, marks, problems)),
+            body.html, body.text)
 
 
 def _output_rows(cache: BuildCache) -> dict[str, tuple]:

@@ -46,9 +46,8 @@ class Inputs:
         return self.file_digests.get(str(path), "")
 
 
-def signature(path: Path) -> str:
-    """What must stay the same for a file's recorded digest to hold."""
-    st = os.lstat(path)
+def signature(st: os.stat_result) -> str:
+    """What must stay the same for a file's recorded digest to hold (from its `lstat`)."""
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}"
 
 
@@ -58,17 +57,13 @@ def read_inputs(config: Config, seen: Mapping[str, tuple[str, str]] | None = Non
     settled = time.time_ns() - 1_000_000_000  # changed after this: too recent to record
     recorded: dict[str, tuple[str, str]] = {}
 
-    def known(path: Path) -> str | None:
-        try:
-            mark = signature(path)
-        except OSError:
-            return None
+    def known(path: Path, st: os.stat_result) -> str | None:
+        mark = signature(st)
         previous = seen.get(str(path))
         if previous and previous[0] == mark:
             recorded[str(path)] = previous
             return previous[1]
-        stamp = max(int(part) for part in mark.split(":")[1:3])
-        recorded[str(path)] = (mark if stamp < settled else "", "")
+        recorded[str(path)] = (mark if max(st.st_mtime_ns, st.st_ctime_ns) < settled else "", "")
         return None
 
     def remember(path: Path, digest: str) -> str:
@@ -91,18 +86,20 @@ def read_inputs(config: Config, seen: Mapping[str, tuple[str, str]] | None = Non
         f"{cache.code_digest()}{cache.config_digest(config)}{vocab_key}".encode()
     )
     found, hashes, static, theme, listed = [], {}, {}, {}, 0
-    for folder in (config.content, config.templates, config.static):
+    articles_folder = config.content
+    for folder in (articles_folder, config.templates, config.static):
         listing = sources.walk(folder, config.root)
         if folder == config.static:
             static = listing.files
         if folder == config.templates:
             theme = listing.files
         problems += listing.problems
+        in_content = folder == articles_folder
         for name, path in listing.files.items():
-            if folder == config.content and sources.is_article(name):
+            if in_content and sources.is_article(name):
                 listed += 1
-                data, content = None, known(path)
-                source_name = path.relative_to(config.root).as_posix()
+                data, content = None, known(path, listing.stats[name])
+                source_name = listing.name_of(name)
                 if content is None:
                     source_name, data, trouble = sources.read_bytes(path, config.root)
                     problems += trouble
@@ -113,16 +110,17 @@ def read_inputs(config: Config, seen: Mapping[str, tuple[str, str]] | None = Non
                 found.append((path, source_name, data, key))
                 digest.update(f"{source_name}\0{key}\0".encode())
                 continue
-            if folder == config.content and (why := sources.UNREAD_SUFFIXES.get(path.suffix)):
-                problems.append(warning(path.relative_to(config.root).as_posix(), 0, 0, why))
+            if in_content and (why := sources.UNREAD_SUFFIXES.get(path.suffix)):
+                problems.append(warning(listing.name_of(name), 0, 0, why))
             try:
-                hashes[str(path)] = known(path) or remember(path, sources.file_digest(path))
+                hashes[str(path)] = (known(path, listing.stats[name])
+                                     or remember(path, sources.file_digest(path)))
             except OSError as exc:
-                problems.append(error(path.relative_to(config.root).as_posix(), 0, 0,
+                problems.append(error(listing.name_of(name), 0, 0,
                                       f"cannot read: {exc.strerror or exc}"))
                 continue
             digest.update(f"{folder.name}/{name}\0{hashes[str(path)]}\0".encode())
-    if config.content.is_dir() and not listed:
+    if articles_folder.is_dir() and not listed:
         problems.append(warning(f"{config.content_dir}/", 0, 0, "no articles found",
                                 "articles are Markdown files such as "
                                 f"{config.content_dir}/articles/2024/a-title.md"))

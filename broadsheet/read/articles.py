@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..diagnostics import Diagnostic, error, has_errors, warning
-from ..model import Article, LeadPhoto, TagRef
+from ..model import Article, Body, LeadPhoto, TagRef
 from ..urls import slugify
 from . import curation, images
 from .frontmatter import PHOTO_TYPES, bad_relative_path, split, validate
@@ -194,8 +194,7 @@ def load(
         photo=photo,
         summary=meta.summary or shorten(body.first_paragraph, SUMMARY_CHARS),
         dek=meta.summary or "",
-        html=body.html,
-        text=body.text,
+        body=Body(body.html, body.text),
         words=body.words,
         reading_minutes=max(1, math.ceil(body.words / config.words_per_minute)),
         draft=meta.draft or DRAFTS_FOLDER in Path(source.name).parts,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, error
@@ -48,35 +49,90 @@ class Listing:
 
     files: dict[str, Path]  # by path relative to the folder, sorted
     problems: tuple[Diagnostic, ...]
+    stats: dict[str, os.stat_result] = field(default_factory=dict)  # each file's lstat, by path
+    prefix: str = ""  # the folder, relative to the repository
+
+    def name_of(self, rel: str) -> str:
+        """The repository-relative name of the file `rel` (as messages and the cache say it)."""
+        return f"{self.prefix}/{rel}" if self.prefix else rel
 
 
 def walk(folder: Path, root: Path) -> Listing:
     """Every file below `folder` in a stable order. Hidden files and folders (`.git`, editor
-    files) are left out; a symbolic link, to a file or a folder, is an error naming it."""
+    files) are left out; a symbolic link, to a file or a folder, and anything that is not a
+    regular file (a FIFO would block the build) are errors naming it. One `scandir` a folder
+    and one `lstat` a file: the stat is kept for the build cache's signature."""
     found: dict[str, Path] = {}
-    problems = []
-    for base, folders, names in os.walk(folder):
-        here = Path(base)
-        for name in sorted(folders):
-            if not _utf8(name):
-                problems.append(error(_shown(here / name, root), 0, 0,
-                                      "folder name is not valid UTF-8", "rename the folder"))
-            elif (here / name).is_symlink():
-                problems.append(_linked(here / name, root, "folder"))
-        folders[:] = sorted(
-            f for f in folders
-            if not f.startswith(".") and _utf8(f) and not (here / f).is_symlink()
-        )
-        for name in sorted(names):
-            path = here / name
-            if not _utf8(name):
-                problems.append(error(_shown(path, root), 0, 0, "file name is not valid UTF-8",
+    stats: dict[str, os.stat_result] = {}
+    problems: list[Diagnostic] = []
+    prefix = _relative(folder, root)
+
+    def shown(rel: str) -> str:
+        name = f"{prefix}/{rel}" if prefix else rel
+        return name.encode("utf-8", "replace").decode("utf-8")
+
+    def visit(base: str, here: str) -> None:
+        try:
+            with os.scandir(base) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except (FileNotFoundError, NotADirectoryError):
+            if here:  # gone since its parent was listed; a missing top folder is no listing
+                problems.append(error(shown(here), 0, 0, "vanished while being read"))
+            return
+        except OSError as exc:
+            problems.append(error(shown(here or "."), 0, 0,
+                                  f"cannot list folder: {exc.strerror or exc}"))
+            return
+        folders = [e for e in entries if _is_dir(e)]
+        files = [e for e in entries if not _is_dir(e)]
+        descend = []
+        for entry in folders:
+            rel = f"{here}/{entry.name}" if here else entry.name
+            if not _utf8(entry.name):
+                problems.append(error(shown(rel), 0, 0, "folder name is not valid UTF-8",
+                                      "rename the folder"))
+            elif entry.is_symlink():
+                problems.append(_linked(shown(rel), "folder"))
+            elif not entry.name.startswith("."):
+                descend.append((entry.path, rel))
+        for entry in files:
+            rel = f"{here}/{entry.name}" if here else entry.name
+            if not _utf8(entry.name):
+                problems.append(error(shown(rel), 0, 0, "file name is not valid UTF-8",
                                       "rename the file"))
-            elif path.is_symlink():  # hidden ones too: a template could include `.x`
-                problems.append(_linked(path, root, "file"))
-            elif not name.startswith("."):
-                found[path.relative_to(folder).as_posix()] = path
-    return Listing(dict(sorted(found.items())), tuple(problems))
+            elif entry.is_symlink():  # hidden ones too: a template could include `.x`
+                problems.append(_linked(shown(rel), "file"))
+            elif not entry.name.startswith("."):
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError as exc:
+                    problems.append(error(shown(rel), 0, 0,
+                                          f"cannot read: {exc.strerror or exc}"))
+                    continue
+                if not stat.S_ISREG(st.st_mode):
+                    problems.append(error(shown(rel), 0, 0, "is not a regular file",
+                                          "remove it; only files and folders are read"))
+                    continue
+                found[rel], stats[rel] = Path(entry.path), st
+        for path, rel in descend:
+            visit(path, rel)
+
+    visit(str(folder), "")
+    return Listing(dict(sorted(found.items())), tuple(problems), stats, prefix)
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # a link to a folder counts as one, to be reported as such
+    except OSError:
+        return False
+
+
+def _relative(folder: Path, root: Path) -> str:
+    try:
+        return folder.relative_to(root).as_posix().removeprefix(".")
+    except ValueError:
+        return str(folder)
 
 
 def _utf8(name: str) -> bool:
@@ -87,13 +143,9 @@ def _utf8(name: str) -> bool:
     return True
 
 
-def _shown(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix().encode("utf-8", "replace").decode("utf-8")
-
-
-def _linked(path: Path, root: Path, kind: str) -> Diagnostic:
+def _linked(shown: str, kind: str) -> Diagnostic:
     return error(
-        _shown(path, root),
+        shown,
         0,
         0,
         f"is a symbolic link; linked {kind}s are not read",
