@@ -273,3 +273,45 @@ def build_clean(root: Path, into: Path) -> Path:
     copy = clean_copy(root, into)
     assert build_repo(copy).ok
     return copy / "site"
+
+
+def test_an_edit_reads_from_the_cache_only_the_bodies_it_shows(tmp_path, monkeypatch):
+    """Bodies are most of the cache's bytes: an edit to the oldest article reads the newest
+    ones' bodies for the feeds and no other."""
+    from broadsheet.render import feeds
+
+    files = {f"content/articles/a{n:02}.md": article(0, f"Article {n}", ["maps"],
+                                                     f"First words {n}.\n\nLast words.",
+                                                     day=n % 28 + 1)
+             for n in range(1, 31)}
+    root = make_repo(tmp_path, files=files)
+    assert build_repo(root).ok
+    read = []
+    original = cache._Bodies.get
+    monkeypatch.setattr(cache._Bodies, "get", lambda self, s, k: read.append(s) or original(
+        self, s, k))
+    oldest = root / "content/articles/a28.md"  # day 1
+    oldest.write_text(oldest.read_text().replace("Last words.", "Other last words."))
+    assert build_repo(root).ok
+    assert 0 < len(set(read)) <= feeds.ENTRIES < len(files)
+    assert "content/articles/a28.md" not in read
+    assert tree(root / "site") == tree(build_clean(root, tmp_path / "clean"))
+
+
+def test_a_body_replaced_by_another_build_since_the_load_means_a_clean_build(tmp_path):
+    """A preview session listed the bodies at its start; another build then changed the rows:
+    the session's next build finds a body gone, and builds from scratch instead of failing."""
+    from broadsheet import config as config_module
+    from broadsheet import pipeline
+
+    root = make_repo(tmp_path / "repo", FIXTURES / "site")
+    assert build_repo(root).ok
+    config, _ = config_module.load(root)
+    session = pipeline.Session(config)
+    with sqlite3.connect(cache.location(config)) as db:
+        db.execute("UPDATE articles SET key = 'another build'")
+    template = root / "templates/article.html"  # every page again: every body is needed
+    template.write_text(template.read_text().replace("</article>", "</article>\n<!-- x -->"))
+    result = pipeline.build(config, session=session)
+    assert result.ok
+    assert tree(root / "site") == tree(build_clean(root, tmp_path / "clean"))
