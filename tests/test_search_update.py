@@ -36,8 +36,9 @@ def test_entries_round_trip_through_decode_and_encode():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(0, 10**6), st.lists(st.sampled_from(["edit", "append", "drop", "same"]),
-                                       min_size=1, max_size=4))
+@given(st.integers(0, 10**6), st.lists(
+    st.sampled_from(["edit", "append", "drop", "same", "shuffle", "prepend"]),
+    min_size=1, max_size=4))
 def test_an_update_in_place_equals_a_cold_build(seed, steps):
     rng = random.Random(seed)
     analyser = Analyser()
@@ -53,6 +54,15 @@ def test_an_update_in_place_equals_a_cold_build(seed, steps):
             docs.append(doc(rng))
         elif step == "drop" and len(docs) > 1:
             docs.pop()
+        elif step in ("shuffle", "prepend"):  # the same counts, terms at other positions
+            n = rng.randrange(len(docs))
+            fields = [f.split() for f in docs[n].fields]
+            for words in fields:
+                if step == "shuffle":
+                    rng.shuffle(words)
+                elif words:
+                    words.insert(0, words.pop())
+            docs[n] = Doc(tuple(" ".join(words) for words in fields))
         analysed = [analyser.analyse(d) for d in docs]
         keys = [(str(n), repr(a)) for n, a in enumerate(analysed)]
         changed = search_update.changed_documents(

@@ -64,6 +64,53 @@ def encode(entry: Entry) -> str:
     return "[" + ",".join(parts) + "]"
 
 
+def _touched(
+    old: Mapping[int, Analysed], new: Mapping[int, Analysed]
+) -> tuple[set[str], dict[str, set[tuple[int, int]]]]:
+    """The terms whose postings change (a count differs, or the document gained or lost the
+    term), and apart those that only moved within a document, with where: their entry
+    changes only if that (document, field) is where the term first appears."""
+    touched: set[str] = set()
+    moved: dict[str, set[tuple[int, int]]] = {}
+    for doc in old.keys() | new.keys():
+        if doc not in old or doc not in new:
+            for terms, _, _ in old.get(doc) or new[doc]:
+                touched.update(terms)
+            continue
+        for f, ((was, was_counts, _), (now, now_counts, _)) in enumerate(
+            zip(old[doc], new[doc], strict=True)
+        ):
+            before = {t: (c, i) for i, (t, c) in enumerate(zip(was, was_counts, strict=True))}
+            for i, (term, count) in enumerate(zip(now, now_counts, strict=True)):
+                seen = before.pop(term, None)
+                if seen is None or seen[0] != count:
+                    touched.add(term)
+                elif seen[1] != i:
+                    moved.setdefault(term, set()).add((doc, f))
+            touched.update(before)  # terms the document no longer has
+    return touched, moved
+
+
+def _first(text: str) -> tuple[int, int]:
+    """`Entry.first` read from the start of each field of an encoded entry, without decoding
+    its postings (a common term's entry lists most of the archive)."""
+    end = json.decoder.scanstring(text, 2)[1]  # past the term
+    at = text.index(",", end + 1) + 1  # past the position
+    best, field = None, 0
+    while at < len(text) - 1:
+        if text[at] == "[":
+            comma = text.index(",", at)
+            candidate = (int(text[at + 1 : comma]), field)
+            best = candidate if best is None or candidate < best else best
+            at = text.index("]", at) + 2
+        else:  # "0": an empty field
+            at += 2
+        field += 1
+    if best is None:
+        raise ValueError(f"an entry without postings: {text[:40]}")
+    return best
+
+
 def changed_documents(
     before: list[tuple[str, str]], after: list[tuple[str, str]]
 ) -> set[int] | None:
@@ -89,10 +136,9 @@ def update(
     added, one absent from `new` removed), the current `entries` by term, and the analysis of
     any unchanged document (for a term whose first document moves to it)."""
     changed = old.keys() | new.keys()
-    touched: set[str] = set()
-    for analysed in (*old.values(), *new.values()):
-        for terms, _, _ in analysed:
-            touched.update(terms)
+    touched, moved = _touched(old, new)
+    touched.update(term for term, where in moved.items()
+                   if term not in touched and (text := entries.get(term)) and _first(text) in where)
     out: dict[str, str | None] = {}
     for term in touched:
         text = entries.get(term)
