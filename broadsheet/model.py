@@ -42,13 +42,19 @@ class LeadPhoto:
     def variants(self) -> tuple[tuple[str, int, str], ...]:
         """(site path, width, extension) of every copy readers get, WebP first; width 0 is the
         source itself (a kind that is not resized)."""
-        if not self.extension:
-            return ((urls.media(self.digest, 0, self.file.suffix.lower().lstrip(".")), 0, ""),)
-        return tuple(
-            (urls.media(self.digest, w, ext), w, ext)
-            for ext in ("webp", self.extension)
-            for w in images.widths(self.width)
-        )
+        kind = self.extension or self.file.suffix.lower().lstrip(".")
+        return _variants(self.digest, self.width, kind, bool(self.extension))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # asked for by every listing and page of an article
+def _variants(
+    digest: str, width: int, kind: str, resized: bool
+) -> tuple[tuple[str, int, str], ...]:
+    if not resized:
+        return ((urls.media(digest, 0, kind), 0, ""),)
+    return tuple(
+        (urls.media(digest, w, ext), w, ext) for ext in ("webp", kind) for w in images.widths(width)
+    )
 
 
 @dataclass(frozen=True)

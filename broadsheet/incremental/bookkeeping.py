@@ -1,0 +1,247 @@
+"""What an incremental build may skip: what changed -> which outputs to produce -> what to write.
+
+Every decision compares this build's inputs with what the build cache recorded of the site now
+in `site/` (`cache.BuildCache`): a page is rendered again unless its fingerprint is the one
+recorded and its file is still a plain file there; a photo's copies are made again unless they
+are the recorded ones; a file is written unless its bytes are the ones recorded. After the
+site was written, `record` tells the cache what the new site holds (committed by the caller
+once the swap succeeded).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import output, urls
+from ..config import Config
+from ..diagnostics import Diagnostic, error
+from ..model import Article, Site
+from ..read import images
+from ..render import pages
+from ..search import state as search
+from . import cache
+from .inputs import Inputs
+
+
+@dataclass(frozen=True)
+class PageWork:
+    """Which planned pages must be rendered, and the fingerprints to record of all of them."""
+
+    fingerprints: dict[str, str]  # site path -> fingerprint, every planned page
+    keep: frozenset[str]  # pages whose file in site/ is already right
+    render: tuple[pages.Page, ...]
+
+
+@dataclass(frozen=True)
+class Writes:
+    """What the new site holds and which of its files must be written."""
+
+    files: dict[str, bytes]  # generated files whose bytes differ from site/'s
+    copies: dict[str, Path]  # files to copy in, by site path
+    keep: frozenset[str]  # files of site/ that stay as they are
+    target: dict[str, str]  # site path -> content digest, every file of the new site
+    site_id: str  # names the new site (its marker)
+    copy_digests: dict[str, str]  # site path -> digest of every copied file
+    written: dict[str, str]  # generated file -> digest of its bytes
+
+
+def trust_only_this_site(store: cache.BuildCache, config: Config) -> None:
+    """What the cache says about the output folder and the spare holds only if they are the
+    builds it recorded (a build killed after its swap leaves another build there)."""
+    if not store.site_id or output.build_id(config.output) != store.site_id:
+        store.forget_site()
+    spare = config.output.parent / f".{config.output.name}.spare"
+    if not store.spare_id or output.build_id(spare) != store.spare_id:
+        store.forget_spare()
+
+
+def unchanged(
+    config: Config, digest: str, store: cache.BuildCache | None
+) -> tuple[int, int, list[Diagnostic]] | None:
+    """The previous build's (articles, pages, diagnostics) if its inputs were exactly these
+    and its output is still all there: then there is nothing to do. Without a `store` in
+    memory, only the manifest is read from the cache."""
+    found = (store.site_id, store.manifest, store.outputs) if store else cache.load_manifest(
+        config)
+    if found is None or found[1] is None:
+        return None
+    site_id, manifest, outputs = found
+    if manifest.inputs != digest or output.build_id(config.output) != site_id:
+        return None
+    out = str(config.output) + os.sep
+    if not all(_plain_file(out + name) for name in outputs):
+        return None
+    return manifest.articles, manifest.pages, list(manifest.diagnostics)
+
+
+def pages_to_render(
+    store: cache.BuildCache, config: Config, inputs: Inputs, planned: list[pages.Page]
+) -> PageWork:
+    """Each planned page's fingerprint (see `pages.fingerprint`), and those not in site/."""
+    # an article's page shows its file and its photo (whose size and copies can change alone)
+    keys = {name: entry.key + repr(entry.photo) for name, entry in store.articles.items()}
+
+    def full(article: Article) -> str:
+        return keys[article.source] + (_text_digest(article.html) if article.links else "")
+
+    digests, base = pages.Digests(full), _base_digest(config, inputs)
+    out = str(config.output) + os.sep
+    fingerprints = {page.path: pages.fingerprint(page, base, digests) for page in planned}
+    keep = frozenset(
+        page.path
+        for page in planned
+        if store.pages.get(page.path) == fingerprints[page.path] and _plain_file(out + page.path)
+    )
+    return PageWork(fingerprints, keep, tuple(p for p in planned if p.path not in keep))
+
+
+def search_index(store: cache.BuildCache, config: Config, site: Site) -> search.Built:
+    """The search files, from the last build's index while its files are the ones in site/."""
+    out = str(config.output) + os.sep
+    keys = {name: entry.key + repr(entry.photo) for name, entry in store.articles.items()}
+    known = bool(store.search_files) and all(_plain_file(out + n) for n in store.search_files)
+    if not known:
+        return search.build(site, keys, None)
+    with cache.search_index(config) as previous:
+        return search.build(site, keys, previous)
+
+
+def media_files(
+    store: cache.BuildCache, config: Config, inputs: Inputs, site: Site
+) -> tuple[dict[str, tuple[Path | None, str]], list[Diagnostic]]:
+    """Site path -> (file to copy, its content digest) of the static assets, the photos'
+    copies and the body images; no file where the copy in site/ is already the right one.
+    Photo copies missing from site/ are made (once per photo content) in the image cache."""
+    wanted = {urls.static(n): (path, inputs.digest_of(path))
+              for n, path in inputs.static_files.items()}
+    problems: list[Diagnostic] = []
+    image_cache = cache.folder(config)
+    if image_cache is None or (image_cache / "images").is_symlink():
+        return wanted, [error(
+            cache.CACHE_DIR, 0, 0, "is not a plain folder (a link?); the build keeps its cache "
+            "there", f"remove {cache.CACHE_DIR} and build again")]
+    image_cache = image_cache / "images"
+    out = str(config.output) + os.sep
+    for article in site.articles:
+        photo = article.photo
+        variants = [v for v in photo.variants() if v[0] not in wanted] if photo else []
+        if photo and photo.extension and variants:  # one decode makes every copy
+            names = {(w, e): images.cached_name(photo.digest, w, e) for _, w, e in variants}
+            if all(store.copies.get(rel) == names[(w, e)] and _plain_file(out + rel)
+                   for rel, w, e in variants):  # in site/ already: nothing to make
+                wanted.update((rel, (None, names[(w, e)])) for rel, w, e in variants)
+                continue
+            try:
+                made = images.make_variants(
+                    photo.file, photo.digest, image_cache, images.widths(photo.width),
+                    ("webp", photo.extension))
+            except images.ImageProblem as exc:
+                name = photo.file.relative_to(config.root).as_posix()
+                problems.append(error(article.source, 0, 0, f"photo {name} {exc}"))
+                continue
+        for rel, width, extension in variants:
+            source = made[(width, extension)] if width else photo.file
+            wanted[rel] = (source, source.name if width else photo.digest)
+        for rel, file in article.asset_files().items():
+            wanted[rel] = (file, inputs.digest_of(file))
+    return wanted, problems
+
+
+def what_to_write(
+    store: cache.BuildCache,
+    config: Config,
+    files: dict[str, bytes],
+    media: dict[str, tuple[Path | None, str]],
+    keep: frozenset[str],
+) -> Writes:
+    """The new site: `files` generated, `media` copied, `keep` already right in site/. Files
+    whose bytes or content are the ones site/ holds are kept rather than written."""
+    out = str(config.output) + os.sep
+    kept, copies, copy_digests = set(keep), {}, {}
+    for rel, (path, digest) in media.items():
+        copy_digests[rel] = digest
+        if store.copies.get(rel) == digest and (path is None or _plain_file(out + rel)):
+            kept.add(rel)  # (no path: found in site/ by `media_files`)
+        else:
+            copies[rel] = path
+    written = {name: _bytes_digest(data) for name, data in files.items()}
+    fresh = {}
+    for name, data in files.items():  # the same bytes as last time: keep the file as it is
+        if store.written.get(name) == written[name] and _plain_file(out + name):
+            kept.add(name)
+        else:
+            fresh[name] = data
+    outputs = kept | fresh.keys() | copies.keys()
+    target = {
+        p: written.get(p) or copy_digests.get(p) or store.written.get(p) or _file_digest(out + p)
+        for p in outputs
+    }
+    site_id = _text_digest(repr(sorted(target.items())))[:32]
+    return Writes(fresh, copies, frozenset(kept), target, site_id, copy_digests, written)
+
+
+def record(
+    store: cache.BuildCache,
+    writes: Writes,
+    work: PageWork,
+    built: search.Built,
+    inputs: Inputs,
+    manifest: cache.Manifest,
+) -> None:
+    """Tell `store` that site/ now holds the build `writes` describes (the one it held
+    before becomes the spare, if all its files were known)."""
+    previous = {p: store.written.get(p) or store.copies.get(p) for p in store.outputs}
+    if store.site_id != writes.site_id:
+        store.spare_id = store.site_id if store.site_id and all(previous.values()) else ""
+        store.spare = previous if store.spare_id else None
+    outputs = frozenset(writes.target)
+    store.site_id = writes.site_id
+    store.pages, store.copies, store.outputs = work.fingerprints, writes.copy_digests, outputs
+    store.written = {
+        name: digest
+        for name, digest in {**store.written, **writes.written}.items()
+        if name in outputs and name not in writes.copy_digests
+    }
+    store.search_files, store.search_built = built.names, built
+    store.seen = inputs.seen
+    store.manifest = manifest
+
+
+def spare(store: cache.BuildCache) -> dict[str, str] | None:
+    """The digests of the spare tree's files, when the cache knows them."""
+    return store.spare if store.spare_id else None
+
+
+def _base_digest(config: Config, inputs: Inputs) -> str:
+    """Everything every page depends on: code, config, templates and static assets."""
+    digest = hashlib.sha256((cache.code_digest() + cache.config_digest(config)).encode())
+    for name, path in inputs.template_files.items():
+        digest.update(f"{name}\0{inputs.digest_of(path)}\0".encode())
+    for name, path in inputs.static_files.items():
+        digest.update(f"static/{name}\0{inputs.digest_of(path)}\0".encode())
+    return digest.hexdigest()
+
+
+def _bytes_digest(data: bytes) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+def _text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _plain_file(path: str) -> bool:
+    """A regular file, not a link: a link in site/ is never kept (it could point anywhere)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _file_digest(path: str) -> str:
+    with open(path, "rb") as handle:
+        return _bytes_digest(handle.read())
