@@ -232,7 +232,7 @@ def _build(config: Config, known: _Database, progress: Progress | None) -> Build
         return result
 
     planned = pages.plan(site)
-    work = bookkeeping.pages_to_render(store, config, inputs, planned)
+    work = bookkeeping.pages_to_render(store, config, inputs, planned, feeds.plan(site))
     files, problems = _render(config, inputs, site, work, progress)
     result.diagnostics += problems
     result.pages, result.pages_rendered = len(planned), len(files)
@@ -241,7 +241,8 @@ def _build(config: Config, known: _Database, progress: Progress | None) -> Build
         return result
 
     built = bookkeeping.search_index(store, config, site)
-    files |= built.files | feeds.build_files(site) | sitemap.build_files(site, planned)
+    files |= built.files | feeds.build_files(config, list(work.feeds))
+    files |= sitemap.build_files(site, planned)
     keep = work.keep | {name for name in built.names if name not in built.files}
     clock.lap("search")
 

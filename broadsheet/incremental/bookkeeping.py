@@ -21,7 +21,7 @@ from ..config import Config
 from ..diagnostics import Diagnostic, error
 from ..model import Article, Site
 from ..read import images
-from ..render import pages
+from ..render import feeds, pages
 from ..search import state as search
 from . import cache
 from .inputs import Inputs
@@ -31,9 +31,10 @@ from .inputs import Inputs
 class PageWork:
     """Which planned pages must be rendered, and the fingerprints to record of all of them."""
 
-    fingerprints: dict[str, str]  # site path -> fingerprint, every planned page
-    keep: frozenset[str]  # pages whose file in site/ is already right
+    fingerprints: dict[str, str]  # site path -> fingerprint, every planned page and feed
+    keep: frozenset[str]  # pages and feeds whose file in site/ is already right
     render: tuple[pages.Page, ...]
+    feeds: tuple[feeds.Feed, ...]  # the feeds to build
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,14 @@ def unchanged(
 
 
 def pages_to_render(
-    store: cache.BuildCache, config: Config, inputs: Inputs, planned: list[pages.Page]
+    store: cache.BuildCache,
+    config: Config,
+    inputs: Inputs,
+    planned: list[pages.Page],
+    planned_feeds: list[feeds.Feed],
 ) -> PageWork:
-    """Each planned page's fingerprint (see `pages.fingerprint`), and those not in site/."""
+    """Each planned page's fingerprint (see `pages.fingerprint`) and each feed's, and those
+    whose file in site/ is not the one they describe."""
     # an article's page shows its file and its photo (whose size and copies can change alone)
     keys = {name: entry.key + repr(entry.photo) for name, entry in store.articles.items()}
 
@@ -89,14 +95,16 @@ def pages_to_render(
         return keys[article.source] + (_text_digest(article.html) if article.links else "")
 
     digests, base = pages.Digests(full), _base_digest(config, inputs)
-    out = str(config.output) + os.sep
     fingerprints = {page.path: pages.fingerprint(page, base, digests) for page in planned}
-    keep = frozenset(
-        page.path
-        for page in planned
-        if store.pages.get(page.path) == fingerprints[page.path] and _plain_file(out + page.path)
-    )
-    return PageWork(fingerprints, keep, tuple(p for p in planned if p.path not in keep))
+    for feed in planned_feeds:  # a feed shows its articles whole, each at its own address
+        fingerprints[feed.path] = _text_digest("\0".join((
+            base, feed.path, feed.title, feed.page,
+            *(digests.listing(a) + full(a) for a in feed.articles))))
+    out = str(config.output) + os.sep
+    keep = frozenset(path for path, fingerprint in fingerprints.items()
+                     if store.pages.get(path) == fingerprint and _plain_file(out + path))
+    return PageWork(fingerprints, keep, tuple(p for p in planned if p.path not in keep),
+                    tuple(f for f in planned_feeds if f.path not in keep))
 
 
 def search_index(store: cache.BuildCache, config: Config, site: Site) -> search.Built:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from datetime import datetime
 
 from .. import urls
@@ -26,16 +27,28 @@ NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 ET.register_namespace("", ATOM)
 
 
-def build_files(site: Site) -> dict[str, bytes]:
-    """Site path -> bytes of every feed."""
+@dataclass(frozen=True)
+class Feed:
+    """One Atom feed: the site's, or a tag's, of its newest articles."""
+
+    path: str
+    title: str
+    page: str  # the HTML page it is the feed of
+    articles: tuple[Article, ...]
+
+
+def plan(site: Site) -> list[Feed]:
+    """Every feed of the site."""
     config = site.config
-    files = {urls.feed(): atom(config, urls.feed(), config.title, urls.home(),
-                               site.articles[:ENTRIES])}
-    for tag in site.tags:
-        path = urls.feed(tag.slug)
-        files[path] = atom(config, path, f"{config.title}: {tag.name}", tag.path,
-                           tag.articles[:ENTRIES])
-    return files
+    feeds = [Feed(urls.feed(), config.title, urls.home(), site.articles[:ENTRIES])]
+    feeds += [Feed(urls.feed(tag.slug), f"{config.title}: {tag.name}", tag.path,
+                   tag.articles[:ENTRIES]) for tag in site.tags]
+    return feeds
+
+
+def build_files(config: Config, feeds: list[Feed]) -> dict[str, bytes]:
+    """Site path -> bytes of each feed."""
+    return {f.path: atom(config, f.path, f.title, f.page, f.articles) for f in feeds}
 
 
 def atom(config: Config, path: str, title: str, page: str, articles: tuple[Article, ...]) -> bytes:
