@@ -25,8 +25,9 @@ def slugify(text: str) -> str:
     return "-".join(words)
 
 
-def home(page: int = 1) -> str:
-    return "index.html" if page == 1 else f"page/{page}/index.html"
+def home(page: int = 0) -> str:
+    """The front page (0), or a numbered page of older articles (counted from the oldest)."""
+    return "index.html" if page == 0 else f"page/{page}/index.html"
 
 
 def article(year: int, slug: str) -> str:
@@ -44,8 +45,8 @@ def media(digest: str, width: int, extension: str) -> str:
     return f"media/{digest[:2]}/{digest[2:16]}{size}.{extension}"
 
 
-def tag(slug: str, page: int = 1) -> str:
-    return f"tags/{slug}/index.html" if page == 1 else f"tags/{slug}/page/{page}/index.html"
+def tag(slug: str, page: int = 0) -> str:
+    return f"tags/{slug}/index.html" if page == 0 else f"tags/{slug}/page/{page}/index.html"
 
 
 def tags_index() -> str:

@@ -52,7 +52,7 @@ def test_reader_walks_the_archive(page, start):
     # year -> front page
     page.locator(".site-title").click()
     assert page.url == start
-    assert page.locator(".entry").count() == 10
+    assert 10 <= page.locator(".entry").count() < 20  # per_page, up to twice on the first page
     assert page.outside_requests == []
     assert page.errors == []
 

@@ -25,7 +25,7 @@ def test_build_succeeds_and_says_what_it_did(tmp_path):
     root = make_repo(tmp_path, FIXTURES / "site")
     done = run(root)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("built 3 articles, 14 pages")
+    assert done.stdout.startswith("built 3 articles, 13 pages")
     assert (root / "site/index.html").is_file()
 
 

@@ -148,7 +148,7 @@ def test_corrupt_or_stale_cache_means_cold_build(tmp_path):
     # a cache from another engine version is ignored
     with sqlite3.connect(location) as db:
         db.execute("UPDATE meta SET value = ? WHERE key = 'engine'", ("0" * 64,))
-    assert build_repo(root).pages_rendered == 14
+    assert build_repo(root).pages_rendered == 13
     assert tree(root / "site") == expected
 
 
@@ -318,4 +318,26 @@ def test_a_body_replaced_by_another_build_since_the_load_means_a_clean_build(tmp
     template.write_text(template.read_text().replace("</article>", "</article>\n<!-- x -->"))
     result = pipeline.build(config, session=session)
     assert result.ok
+    assert tree(root / "site") == tree(build_clean(root, tmp_path / "clean"))
+
+
+def test_a_new_article_leaves_every_numbered_listing_page_alone(tmp_path):
+    """Listing pages are numbered from the oldest: the newest article changes the first page,
+    not the other nine (which used to shift by one entry each)."""
+    files = {f"content/articles/a{n:02}.md": article(0, f"Article {n}", ["maps"], f"Words {n}.",
+                                                     day=n % 28 + 1)
+             for n in range(50)}
+    files["broadsheet.yml"] = "per_page: 5\n"
+    root = make_repo(tmp_path, files=files)
+    assert build_repo(root).ok
+    numbered = sorted((root / "site/page").glob("*/index.html"))
+    assert len(numbered) == 9
+    before = {p: p.stat().st_ino for p in numbered}
+    (root / "content/articles/newest.md").write_text(
+        '---\ntitle: "Newest"\ndate: 2021-04-01\ntags: ["fresh"]\n---\nNew words.\n')
+    result = build_repo(root)
+    assert result.ok
+    # its page, its older neighbour, the front page, its tag page, the tags, archive, year
+    assert result.pages_rendered <= 7
+    assert {p: p.stat().st_ino for p in numbered} == before
     assert tree(root / "site") == tree(build_clean(root, tmp_path / "clean"))

@@ -1,6 +1,8 @@
 """URL and slug rules."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from broadsheet import urls
 
@@ -58,3 +60,31 @@ def test_relative_agrees_with_posixpath_relpath():
         for to in paths:
             expected = posixpath.relpath(to, posixpath.dirname(frm) or ".")
             assert urls.relative(frm, to) == expected, (frm, to)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 60), st.integers(1, 7))
+def test_pages_are_numbered_from_the_oldest_and_a_new_item_moves_only_the_first(n, per_page):
+    from broadsheet.render.pages import paginate
+
+    def path(k: int) -> str:
+        return urls.home(k)
+
+    items = tuple(range(n, 0, -1))  # newest first
+    pagers = paginate(items, per_page, path)
+    assert sum((p.items for p in pagers), ()) == items
+    first, rest = pagers[0], pagers[1:]
+    assert first.path == "index.html" and first.previous is None and first.total == n
+    assert len(first.items) == n if n < per_page else per_page <= len(first.items) < 2 * per_page
+    assert all(len(p.items) == per_page for p in rest)
+    assert [p.number for p in rest] == list(range(len(rest), 0, -1))
+    walked, at = [], first  # "older" from the first page visits every page once
+    by_path = {p.path: p for p in pagers}
+    while at:
+        walked.append(at.path)
+        at = by_path.get(at.next) if at.next else None
+    assert walked == [p.path for p in pagers]
+    assert all(by_path[p.previous].next == p.path for p in rest)
+    grown = {p.path: p for p in paginate((n + 1, *items), per_page, path)}
+    changed = [p for p in pagers[1:] if grown.get(p.path) != p]
+    assert len(changed) <= 1  # the newest numbered page, when the first page spills over

@@ -6,7 +6,7 @@ Each page kind gets a documented context and nothing else (the renderer adds `si
 - `index.html`   pager (of articles)
 - `article.html` article, previous (older), next (newer), related (up to five)
 - `tags.html`    tags
-- `tag.html`     tag, pager (of the tag's articles)
+- `tag.html`     tag (a `TagHeading`: name, slug, description), pager (of the tag's articles)
 - `archive.html` years
 - `year.html`    year, older, newer (neighbouring Year or None)
 - `search.html`  (nothing more)
@@ -32,37 +32,46 @@ class Page:
 
 @dataclass(frozen=True)
 class Pager:
-    """One page of a paginated listing."""
+    """One page of a listing (newest items first). The pages after the first are numbered
+    from the oldest: page 1 holds the oldest `per_page` items, and the first page takes the
+    newest ones, from `per_page` to twice that less one. A new article then changes the
+    first page only (and every `per_page` new articles make one more numbered page): every
+    other page keeps its address, its items and its links, so it is not written again."""
 
-    number: int
-    count: int
+    number: int  # 0 for the first page; else counted from the oldest
+    path: str
     items: tuple
-    paths: tuple[str, ...]  # the path of every page of the listing
+    previous: str | None  # the page of newer items
+    next: str | None  # the page of older items
+    total: int  # the listing's length, on the first page (0 on the others: they never show it)
 
-    @property
-    def previous(self) -> str | None:
-        """The page of newer items."""
-        return self.paths[self.number - 2] if self.number > 1 else None
 
-    @property
-    def next(self) -> str | None:
-        """The page of older items."""
-        return self.paths[self.number] if self.number < self.count else None
+@dataclass(frozen=True)
+class TagHeading:
+    """What a tag's page shows of the tag itself (its length comes with the first pager)."""
+
+    name: str
+    slug: str
+    description: str
 
 
 def paginate(items: tuple, per_page: int, path_of: Callable[[int], str]) -> list[Pager]:
-    count = max(1, -(-len(items) // per_page))
-    paths = tuple(path_of(n) for n in range(1, count + 1))
-    return [
-        Pager(n, count, items[(n - 1) * per_page : n * per_page], paths)
-        for n in range(1, count + 1)
-    ]
+    numbered = max(0, len(items) // per_page - 1)  # full pages besides the first
+    first = len(items) - numbered * per_page
+    pagers = [Pager(0, path_of(0), items[:first], None, path_of(numbered) if numbered else None,
+                    len(items))]
+    for n in range(numbered, 0, -1):
+        start = first + (numbered - n) * per_page
+        pagers.append(Pager(n, path_of(n), items[start : start + per_page],
+                            path_of(n + 1 if n < numbered else 0),
+                            path_of(n - 1) if n > 1 else None, 0))
+    return pagers
 
 
 def plan(site: Site) -> list[Page]:
     per_page = site.config.per_page
     pages = [
-        Page(p.paths[p.number - 1], "index.html", {"pager": p})
+        Page(p.path, "index.html", {"pager": p})
         for p in paginate(site.articles, per_page, urls.home)
     ]
 
@@ -83,10 +92,9 @@ def plan(site: Site) -> list[Page]:
 
     pages.append(Page(urls.tags_index(), "tags.html", {"tags": site.tags}))
     for tag in site.tags:
+        heading = TagHeading(tag.name, tag.slug, tag.description)
         for pager in paginate(tag.articles, per_page, lambda n, s=tag.slug: urls.tag(s, n)):
-            pages.append(
-                Page(pager.paths[pager.number - 1], "tag.html", {"tag": tag, "pager": pager})
-            )
+            pages.append(Page(pager.path, "tag.html", {"tag": heading, "pager": pager}))
 
     pages.append(Page(urls.archive(), "archive.html", {"years": site.years}))
     years = site.years
@@ -112,8 +120,9 @@ def fingerprint(page: Page, base: str, digests: Digests) -> str:
     assets) and the page's context. The page's own `article` and `year` count in full; other
     articles count by what listings show of them (title, date, summary, tags, ...), and tags
     and years named in a listing by name and count. Templates keep to that contract (a tag
-    page lists its articles through its pager); equal fingerprints then mean equal output,
-    which the incremental-build property test checks against clean builds."""
+    page shows a `TagHeading`, and its articles and their count through its pager); equal
+    fingerprints then mean equal output, which the incremental-build property test checks
+    against clean builds."""
     digest = hashlib.sha256(f"{base}\0{page.path}\0{page.template}".encode())
     for key in sorted(page.context):
         value = page.context[key]
@@ -158,7 +167,10 @@ class Digests:
         if isinstance(value, Article):
             return self.listing(value)
         if isinstance(value, Pager):
-            return f"pager {value.number} {value.count} {value.paths} " + self.of(value.items)
+            return (f"pager {value.number} {value.path} {value.previous} {value.next} "
+                    f"{value.total} " + self.of(value.items))
+        if isinstance(value, TagHeading):
+            return f"heading {value.name}\0{value.slug}\0{value.description}"
         if isinstance(value, Tag):  # a tag page's own articles arrive through its pager
             return f"tag {value.name}\0{value.slug}\0{value.description}\0{len(value.articles)}"
         if isinstance(value, Year):  # a year page's own months count in `fingerprint`
