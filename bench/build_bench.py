@@ -93,8 +93,9 @@ def prepare(n: int, photos: int, with_hugo: bool = True) -> dict[str, Path]:
     roots = {"ours": base / "ours"}
     if not roots["ours"].exists():
         corpus.write_ours(roots["ours"], n, pool=pool)
-        for folder in ("templates", "static"):
-            shutil.copytree(REPO / folder, roots["ours"] / folder)
+    for folder in ("templates", "static"):  # the theme of this checkout, not of an older one
+        shutil.rmtree(roots["ours"] / folder, ignore_errors=True)
+        shutil.copytree(REPO / folder, roots["ours"] / folder)
     if hugo_binary() and with_hugo:
         roots["hugo"] = base / "hugo"
         if not roots["hugo"].exists():
