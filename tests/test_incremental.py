@@ -341,3 +341,22 @@ def test_a_new_article_leaves_every_numbered_listing_page_alone(tmp_path):
     assert result.pages_rendered <= 7
     assert {p: p.stat().st_ino for p in numbered} == before
     assert tree(root / "site") == tree(build_clean(root, tmp_path / "clean"))
+
+
+def test_a_preview_session_after_edits_equals_a_clean_build(tmp_path):
+    """A session keeps listing digests from build to build (by article object): a retitled
+    article must still change the listings that show it."""
+    from broadsheet import config as config_module
+    from broadsheet import pipeline
+
+    root = make_repo(tmp_path / "repo", FIXTURES / "site")
+    config, _ = config_module.load(root)
+    session = pipeline.Session(config)
+    assert pipeline.build(config, session=session).ok
+    edited = root / "content/articles/third-way.md"
+    for title in ("The Fourth Way", "The Fifth Way"):
+        edited.write_text(edited.read_text().replace("The Third Way", title).replace(
+            "The Fourth Way", title))
+        assert pipeline.build(config, session=session).ok
+        assert tree(root / "site") == tree(build_clean(root, tmp_path / title))
+        assert title in (root / "site/index.html").read_text()

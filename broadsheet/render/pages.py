@@ -140,9 +140,14 @@ class Digests:
     """Digests of context values, each computed once per build (a tag's digest is shared by
     all its pages). `full` gives an article's complete digest, `listing` what lists show."""
 
-    def __init__(self, full: Callable[[Article], str]) -> None:
+    def __init__(
+        self, full: Callable[[Article], str], kept: dict[int, tuple[Article, str]] | None = None
+    ) -> None:
         self.full = full
-        self._memo: dict[int, str] = {}
+        # listing digests by article; `kept` carries them from one build to the next in a
+        # preview session, where unchanged articles are the same objects (each entry holds its
+        # article, so the id is never reused while the entry lives)
+        self._memo: dict[int, tuple[Article, str]] = {} if kept is None else kept
 
     def listing(self, a: Article) -> str:
         return self._memoized(
@@ -181,11 +186,11 @@ class Digests:
             return repr(value)
         raise TypeError(f"no digest rule for {type(value).__name__}; add one in pages.py")
 
-    def _memoized(self, value: object, text: Callable[[], str]) -> str:
-        key = id(value)
-        if key not in self._memo:
-            self._memo[key] = self._hash(text())
-        return self._memo[key]
+    def _memoized(self, value: Article, text: Callable[[], str]) -> str:
+        found = self._memo.get(id(value))
+        if found is None or found[0] is not value:
+            found = self._memo[id(value)] = (value, self._hash(text()))
+        return found[1]
 
     @staticmethod
     def _hash(text: str) -> str:
