@@ -129,6 +129,10 @@ class _Database:
     def seen(self) -> dict[str, tuple[str, str]]:
         return cache.load_seen(self.config)
 
+    def inputs(self) -> inputs_module.Inputs:
+        """Every input file, read (see `inputs`)."""
+        return inputs_module.read_inputs(self.config, self.seen())
+
     def unchanged(self, digest: str) -> tuple | None:
         return bookkeeping.unchanged(self.config, digest, None)  # reads the manifest only
 
@@ -163,9 +167,29 @@ class Session(_Database):
         super().__init__(config)
         self.store = cache.load(config)
         self.saved = self.store.snapshot()  # what the database holds
+        self.listings: tuple[sources.Listing, ...] | None = None  # of the last build
+        self.pending: set[str] | None = None  # changed since, as the watcher said (None: unknown)
+
+    def changed(self, paths: set[str]) -> None:
+        """The watcher's repository-relative paths that changed since the last build (the
+        next build trusts them instead of walking; a build it is not told of walks)."""
+        self.pending = (self.pending or set()) | set(paths)
 
     def seen(self) -> dict[str, tuple[str, str]]:
         return self.store.seen
+
+    def inputs(self) -> inputs_module.Inputs:
+        """The folders are walked again only when the watcher's paths cannot tell what
+        changed (see `sources.updated`): a preview rebuild looks at the saved file alone."""
+        listings = None
+        if self.listings is not None and self.pending is not None:
+            folders = (self.config.content, self.config.templates, self.config.static)
+            found = [sources.updated(listing, folder, self.pending)
+                     for listing, folder in zip(self.listings, folders, strict=True)]
+            listings = tuple(found) if all(f is not None for f in found) else None
+        read = inputs_module.read_inputs(self.config, self.seen(), listings)
+        self.listings, self.pending = read.listings, None
+        return read
 
     def unchanged(self, digest: str) -> tuple | None:
         return bookkeeping.unchanged(self.config, digest, self.store)
@@ -218,7 +242,7 @@ def _build(config: Config, known: _Database, progress: Progress | None) -> Build
     media -> write -> commit; what may be skipped is `bookkeeping`'s to decide."""
     result = BuildResult()
     clock = _Clock(result.timings)
-    inputs = inputs_module.read_inputs(config, known.seen())
+    inputs = known.inputs()
     if done := known.unchanged(inputs.digest):
         result.articles, result.pages, result.diagnostics = done
         clock.lap("load")

@@ -737,3 +737,24 @@ def test_an_article_too_large_is_not_also_no_articles(tmp_path):
     assert messages(build_repo(root)) == [
         "content/articles/a.md: error: is 585 KB; the limit is 512 KB (hint: split it into "
         "parts that link to each other)"]
+
+
+def test_a_link_added_after_a_good_build_is_still_an_error(tmp_path):
+    """A link is not listed, so it used to leave the inputs' digest as it was: the next build
+    took the no-change path and said nothing."""
+    root = make_repo(tmp_path, FIXTURES / "site")
+    assert build_repo(root).ok
+    (root / "content/articles/linked.md").symlink_to(root / "content/articles/third-way.md")
+    result = build_repo(root)
+    assert not result.ok
+    assert any("linked.md: error: is a symbolic link" in m for m in messages(result))
+
+
+def test_editor_backups_and_swap_files_are_never_read_or_published(tmp_path):
+    root = make_repo(tmp_path, FIXTURES / "site", files={
+        "static/style.css~": "old", "static/notes.tmp": "x", "content/articles/x.md.swp": "x",
+        "content/articles/third-way.md~": "---\ntitle: [broken\n---\n"})
+    result = build_repo(root)
+    assert result.ok, messages(result)
+    published = {p.name for p in (root / "site").rglob("*")}
+    assert not published & {"style.css~", "notes.tmp", "x.md.swp", "third-way.md~"}

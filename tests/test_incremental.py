@@ -360,3 +360,42 @@ def test_a_preview_session_after_edits_equals_a_clean_build(tmp_path):
         assert pipeline.build(config, session=session).ok
         assert tree(root / "site") == tree(build_clean(root, tmp_path / title))
         assert title in (root / "site/index.html").read_text()
+
+
+def test_a_preview_session_takes_the_watchers_paths_instead_of_walking(tmp_path, monkeypatch):
+    """Told which files changed, a session's build looks at those alone; a change the paths
+    cannot describe (a new folder, a link) walks the folders again. Either way, the site is
+    a clean build's."""
+    from broadsheet import config as config_module
+    from broadsheet import pipeline
+    from broadsheet.read import sources
+
+    root = make_repo(tmp_path / "repo", FIXTURES / "site")
+    config, _ = config_module.load(root)
+    session = pipeline.Session(config)
+    assert pipeline.build(config, session=session).ok
+    walks = []
+    original = sources.walk
+    monkeypatch.setattr(sources, "walk", lambda *a: walks.append(a[0]) or original(*a))
+    articles = root / "content/articles"
+    edited = articles / "third-way.md"
+
+    def step(paths: set[str], expect_walk: bool, n: int) -> None:
+        walks.clear()
+        session.changed(paths)
+        assert pipeline.build(config, session=session).ok
+        assert bool(walks) == expect_walk
+        assert tree(root / "site") == tree(build_clean(root, tmp_path / f"clean{n}"))
+
+    edited.write_text(edited.read_text().replace("The Third Way", "The Fourth Way"))
+    step({"content/articles/third-way.md"}, False, 1)
+    (articles / "fresh.md").write_text(article(0, "Fresh", ["maps"], "New words."))
+    step({"content/articles/fresh.md"}, False, 2)
+    (articles / "fresh.md").unlink()
+    step({"content/articles/fresh.md"}, False, 3)
+    (articles / "2030").mkdir()
+    (articles / "2030/inner.md").write_text(article(0, "Inner", ["maps"], "Inner words."))
+    step({"content/articles/2030", "content/articles/2030/inner.md"}, True, 4)
+    (articles / "linked.md").symlink_to(edited)
+    session.changed({"content/articles/linked.md"})
+    assert not pipeline.build(config, session=session).ok  # the walk reports the link

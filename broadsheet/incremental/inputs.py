@@ -39,6 +39,7 @@ class Inputs:
     seen: dict[str, tuple[str, str]]  # file -> (its stat signature, content hash): see above
     static_files: dict[str, Path]  # the files copied to site/static/, by name
     template_files: dict[str, Path]  # the theme's templates, by name
+    listings: tuple[sources.Listing, ...] = ()  # content, templates, static as walked
 
     def digest_of(self, path: Path) -> str:
         """The content hash of `path`, read once per build by `read_inputs` ("" for a file it
@@ -51,8 +52,14 @@ def signature(st: os.stat_result) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}"
 
 
-def read_inputs(config: Config, seen: Mapping[str, tuple[str, str]] | None = None) -> Inputs:
-    """Every input; `seen` holds what the last build recorded of each file (see above)."""
+def read_inputs(
+    config: Config,
+    seen: Mapping[str, tuple[str, str]] | None = None,
+    listings: tuple[sources.Listing, ...] | None = None,
+) -> Inputs:
+    """Every input; `seen` holds what the last build recorded of each file (see above), and
+    `listings` the three folders' listings when the caller knows them (the preview, from the
+    last build's and the watcher's changed paths): then no folder is walked."""
     seen = seen or {}
     settled = time.time_ns() - 1_000_000_000  # changed after this: too recent to record
     recorded: dict[str, tuple[str, str]] = {}
@@ -87,8 +94,10 @@ def read_inputs(config: Config, seen: Mapping[str, tuple[str, str]] | None = Non
     )
     found, hashes, static, theme, listed = [], {}, {}, {}, 0
     articles_folder = config.content
-    for folder in (articles_folder, config.templates, config.static):
-        listing = sources.walk(folder, config.root)
+    walked = []
+    for n, folder in enumerate((articles_folder, config.templates, config.static)):
+        listing = listings[n] if listings else sources.walk(folder, config.root)
+        walked.append(listing)
         if folder == config.static:
             static = listing.files
         if folder == config.templates:
@@ -124,6 +133,8 @@ def read_inputs(config: Config, seen: Mapping[str, tuple[str, str]] | None = Non
         problems.append(warning(f"{config.content_dir}/", 0, 0, "no articles found",
                                 "articles are Markdown files such as "
                                 f"{config.content_dir}/articles/2024/a-title.md"))
+    for problem in problems:  # a link or a FIFO added is no file, but it is a change
+        digest.update(f"{problem.format()}\0".encode())
     recorded = {path: entry for path, entry in recorded.items() if entry[1]}
     return Inputs(tags, tuple(problems), tuple(found), digest.hexdigest(), hashes, recorded,
-                  static, theme)
+                  static, theme, tuple(walked))

@@ -344,6 +344,7 @@ def run(config: Config, port: int, load_config: LoadConfig, report: Report) -> i
                     config = new
                     session.close()  # the cache belongs to the old config
                     session = Session(config)
+                session.changed(batch)
                 _rebuild(preview, config, report, "rebuilt", sorted(batch), session=session)
     except KeyboardInterrupt:
         pass

@@ -9,7 +9,6 @@ are the `opened`/`closed` events that the build itself causes by reading the sou
 
 from __future__ import annotations
 
-import fnmatch
 import threading
 import time
 from pathlib import Path
@@ -25,16 +24,12 @@ from watchdog.events import (
 from watchdog.observers import Observer
 
 from ..config import CONFIG_FILE, Config
+from ..read import sources
 
 _CHANGES = {EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MODIFIED, EVENT_TYPE_MOVED}
 
 # Vim (`.x.swp`, `x~`, its `4913` probe), Emacs (`.#x`, `#x#`), JetBrains, and generic temp files.
-IGNORED = (".*", "*~", "#*#", "4913", "*.swp", "*.swx", "*.swo", "*.tmp", "*___jb_???___")
-
-
-def ignored(name: str) -> bool:
-    """True for file names that editors create while saving and that never reach the site."""
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in IGNORED)
+ignored = sources.ignored  # the walk leaves the same files out, so the preview agrees with it
 
 
 class ChangeCollector(FileSystemEventHandler):

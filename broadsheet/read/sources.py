@@ -6,6 +6,7 @@ of its first bad byte; a BOM and CRLF line endings are accepted and normalised.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 import stat
@@ -58,10 +59,11 @@ class Listing:
 
 
 def walk(folder: Path, root: Path) -> Listing:
-    """Every file below `folder` in a stable order. Hidden files and folders (`.git`, editor
-    files) are left out; a symbolic link, to a file or a folder, and anything that is not a
-    regular file (a FIFO would block the build) are errors naming it. One `scandir` a folder
-    and one `lstat` a file: the stat is kept for the build cache's signature."""
+    """Every file below `folder` in a stable order. Hidden files and folders (`.git`) and the
+    files editors leave while saving (`EDITOR_FILES`: `a.md~`, swap files) are left out; a
+    symbolic link, to a file or a folder, and anything that is not a regular file (a FIFO
+    would block the build) are errors naming it. One `scandir` a folder and one `lstat` a
+    file: the stat is kept for the build cache's signature."""
     found: dict[str, Path] = {}
     stats: dict[str, os.stat_result] = {}
     problems: list[Diagnostic] = []
@@ -102,7 +104,7 @@ def walk(folder: Path, root: Path) -> Listing:
                                       "rename the file"))
             elif entry.is_symlink():  # hidden ones too: a template could include `.x`
                 problems.append(_linked(shown(rel), "file"))
-            elif not entry.name.startswith("."):
+            elif not ignored(entry.name):
                 try:
                     st = entry.stat(follow_symlinks=False)
                 except OSError as exc:
@@ -119,6 +121,51 @@ def walk(folder: Path, root: Path) -> Listing:
 
     visit(str(folder), "")
     return Listing(dict(sorted(found.items())), tuple(problems), stats, prefix)
+
+
+def updated(listing: Listing, folder: Path, changed: set[str]) -> Listing | None:
+    """`listing` after the files `changed` (repository-relative) changed, looking at those
+    alone; None when that cannot be told so (a folder came or went, a link, a name the walk
+    reported): then the folder must be walked again."""
+    files, stats = dict(listing.files), dict(listing.stats)
+    prefix = f"{listing.prefix}/" if listing.prefix else ""
+    reported = {problem.path for problem in listing.problems}
+    for name in changed:
+        if not name.startswith(prefix):
+            continue
+        rel = name[len(prefix):]
+        if name in reported or any(p.startswith(name + "/") for p in reported):
+            return None
+        if any(ignored(part) for part in rel.split("/")):
+            continue
+        path = folder / rel
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            if any(f.startswith(rel + "/") for f in files):
+                return None  # a folder went
+            files.pop(rel, None)
+            stats.pop(rel, None)
+            continue
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode) or not _utf8(rel):
+            return None
+        if rel not in files and any(os.path.islink(p) for p in (path.parent, *path.parent.parents)
+                                    if p != folder and folder in p.parents):
+            return None
+        files[rel], stats[rel] = path, st
+    return Listing(dict(sorted(files.items())), listing.problems, stats, listing.prefix)
+
+
+# What editors write beside a file while saving it (backups, swap files, temporaries): never
+# part of the site. Hidden names are left out as well.
+EDITOR_FILES = (".*", "*~", "#*#", "4913", "*.swp", "*.swx", "*.swo", "*.tmp", "*___jb_???___")
+
+
+def ignored(name: str) -> bool:
+    """True for a hidden name or one an editor makes while saving."""
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in EDITOR_FILES)
 
 
 def _is_dir(entry: os.DirEntry) -> bool:
