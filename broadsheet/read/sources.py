@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,9 +164,12 @@ def updated(listing: Listing, folder: Path, changed: set[str]) -> Listing | None
 EDITOR_FILES = (".*", "*~", "#*#", "4913", "*.swp", "*.swx", "*.swo", "*.tmp", "*___jb_???___")
 
 
+_EDITOR_FILES = re.compile("|".join(fnmatch.translate(p) for p in EDITOR_FILES))
+
+
 def ignored(name: str) -> bool:
     """True for a hidden name or one an editor makes while saving."""
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in EDITOR_FILES)
+    return _EDITOR_FILES.match(name) is not None
 
 
 def _is_dir(entry: os.DirEntry) -> bool:
