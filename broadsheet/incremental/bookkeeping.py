@@ -88,8 +88,7 @@ def pages_to_render(
 ) -> PageWork:
     """Each planned page's fingerprint (see `pages.fingerprint`) and each feed's, and those
     whose file in site/ is not the one they describe."""
-    # an article's page shows its file and its photo (whose size and copies can change alone)
-    keys = {name: entry.key + repr(entry.photo) for name, entry in store.articles.items()}
+    keys = article_keys(store)
 
     def full(article: Article) -> str:
         return keys[article.source] + (_text_digest(article.html) if article.links else "")
@@ -109,10 +108,16 @@ def pages_to_render(
                     tuple(f for f in planned_feeds if f.path not in keep))
 
 
+def article_keys(store: cache.BuildCache) -> dict[str, str]:
+    """What an article's page and search document depend on, by source: its file and its
+    photo (whose size and copies can change alone)."""
+    return {name: entry.key + repr(entry.photo) for name, entry in store.articles.items()}
+
+
 def search_index(store: cache.BuildCache, config: Config, site: Site) -> search.Built:
     """The search files, from the last build's index while its files are the ones in site/."""
     out = str(config.output) + os.sep
-    keys = {name: entry.key + repr(entry.photo) for name, entry in store.articles.items()}
+    keys = article_keys(store)
     known = bool(store.search_files) and all(_plain_file(out + n) for n in store.search_files)
     if not known:
         return search.build(site, keys, None)

@@ -120,12 +120,6 @@ class StoredBody:
     def __hash__(self) -> int:
         return hash(self._key)
 
-    def __getstate__(self) -> Body:  # to a worker process: the body itself
-        return self._read()
-
-    def __setstate__(self, body: Body) -> None:
-        self._bodies, self._source, self._key, self._body = None, "", "", body
-
 
 _NO_BODY = Body("", "")
 
