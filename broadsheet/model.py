@@ -19,7 +19,8 @@ from .config import Config
 from .diagnostics import Diagnostic, error
 from .read import images
 from .read.frontmatter import Origin
-from .read.markdown import LINK_MARK
+
+LINK_MARK = "broadsheet-article:"  # stands in for a link to another article until resolved
 
 
 @dataclass(frozen=True)

@@ -61,11 +61,12 @@ def load_site(
     tags, diagnostics = inputs.vocabulary, list(inputs.diagnostics)
     results: dict[str, tuple] = {}
     misses: list[tuple[Path, str, bytes, str]] = []
-    for path, source_name, data, key in inputs.sources:
+    for name, source_name, data, key in inputs.sources:
         entry = store.articles.get(source_name) if store else None
         if entry and entry.key == key and entry.photo == _photo_state(entry.result[0], inputs):
             results[source_name] = entry.result
             continue
+        path = Path(name)
         if data is None:  # known by its stat signature, but its result is not: read it now
             source_name, data, trouble = sources.read_bytes(path, config.root)
             diagnostics += trouble

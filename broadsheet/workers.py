@@ -18,13 +18,13 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-import jinja2
-
-from . import budget
+from . import budget, lazy
 from .config import Config
 from .diagnostics import Diagnostic, error
 from .read import articles, sources
 from .render import pages, templates
+
+jinja2 = lazy.module("jinja2")
 
 Progress = Callable[[str, int, int], None]  # stage, done, total: for a display on a terminal
 _PR_SET_PDEATHSIG = 1

@@ -73,3 +73,25 @@ def test_unknown_command_is_a_usage_error(tmp_path):
     done = run(tmp_path, "publish-everything")
     assert done.returncode == 2
     assert "invalid choice" in done.stderr
+
+
+def test_a_build_with_nothing_to_do_loads_no_heavy_library(tmp_path):
+    """numpy, Pillow, Jinja2 and markdown-it-py were half of a no-change build's time."""
+    root = make_repo(tmp_path, FIXTURES / "site")
+    assert run(root).returncode == 0
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv, sys.path[:0] = ['build.py'], [{str(REPO)!r}]\n"
+        "try:\n"
+        f"    runpy.run_path({str(REPO / 'build.py')!r}, run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('numpy', 'PIL.Image', 'jinja2', 'markdown_it', 'nh3')\n"
+        "print([n for n in heavy if n in sys.modules\n"
+        "       and type(sys.modules[n]).__name__ != '_LazyModule'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "(0 rendered" in done.stdout, done.stdout
+    assert done.stdout.strip().endswith("[]"), done.stdout

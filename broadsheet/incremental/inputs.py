@@ -33,7 +33,7 @@ class Inputs:
 
     vocabulary: vocabulary.Vocabulary
     diagnostics: tuple[Diagnostic, ...]
-    sources: tuple[tuple[Path, str, bytes | None, str], ...]  # path, name, bytes, cache key
+    sources: tuple[tuple[str, str, bytes | None, str], ...]  # path, name, bytes, cache key
     digest: str
     file_digests: dict[str, str]  # content hash of every other file read, by path
     seen: dict[str, tuple[str, str]]  # file -> (its stat signature, content hash): see above
@@ -64,20 +64,20 @@ def read_inputs(
     settled = time.time_ns() - 1_000_000_000  # changed after this: too recent to record
     recorded: dict[str, tuple[str, str]] = {}
 
-    def known(path: Path, st: os.stat_result) -> str | None:
+    def known(path: str, st: os.stat_result) -> str | None:
         mark = signature(st)
-        previous = seen.get(str(path))
+        previous = seen.get(path)
         if previous and previous[0] == mark:
-            recorded[str(path)] = previous
+            recorded[path] = previous
             return previous[1]
-        recorded[str(path)] = (mark if max(st.st_mtime_ns, st.st_ctime_ns) < settled else "", "")
+        recorded[path] = (mark if max(st.st_mtime_ns, st.st_ctime_ns) < settled else "", "")
         return None
 
-    def remember(path: Path, digest: str) -> str:
-        if (mark := recorded.get(str(path), ("", ""))[0]):
-            recorded[str(path)] = (mark, digest)
+    def remember(path: str, digest: str) -> str:
+        if (mark := recorded.get(path, ("", ""))[0]):
+            recorded[path] = (mark, digest)
         else:
-            recorded.pop(str(path), None)
+            recorded.pop(path, None)
         return digest
 
     problems: list[Diagnostic] = []
@@ -99,9 +99,9 @@ def read_inputs(
         listing = listings[n] if listings else sources.walk(folder, config.root)
         walked.append(listing)
         if folder == config.static:
-            static = listing.files
+            static = {name: Path(path) for name, path in listing.files.items()}
         if folder == config.templates:
-            theme = listing.files
+            theme = {name: Path(path) for name, path in listing.files.items()}
         problems += listing.problems
         in_content = folder == articles_folder
         for name, path in listing.files.items():
@@ -110,7 +110,7 @@ def read_inputs(
                 data, content = None, known(path, listing.stats[name])
                 source_name = listing.name_of(name)
                 if content is None:
-                    source_name, data, trouble = sources.read_bytes(path, config.root)
+                    source_name, data, trouble = sources.read_bytes(Path(path), config.root)
                     problems += trouble
                     if data is None:
                         continue
@@ -119,16 +119,16 @@ def read_inputs(
                 found.append((path, source_name, data, key))
                 digest.update(f"{source_name}\0{key}\0".encode())
                 continue
-            if in_content and (why := sources.UNREAD_SUFFIXES.get(path.suffix)):
+            if in_content and (why := sources.UNREAD_SUFFIXES.get(os.path.splitext(name)[1])):
                 problems.append(warning(listing.name_of(name), 0, 0, why))
             try:
-                hashes[str(path)] = (known(path, listing.stats[name])
-                                     or remember(path, sources.file_digest(path)))
+                hashes[path] = (known(path, listing.stats[name])
+                                or remember(path, sources.file_digest(Path(path))))
             except OSError as exc:
                 problems.append(error(listing.name_of(name), 0, 0,
                                       f"cannot read: {exc.strerror or exc}"))
                 continue
-            digest.update(f"{folder.name}/{name}\0{hashes[str(path)]}\0".encode())
+            digest.update(f"{folder.name}/{name}\0{hashes[path]}\0".encode())
     if articles_folder.is_dir() and not listed:
         problems.append(warning(f"{config.content_dir}/", 0, 0, "no articles found",
                                 "articles are Markdown files such as "

@@ -12,15 +12,17 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
+from .. import lazy
 from ..config import Config
 from ..diagnostics import Diagnostic, error, has_errors, warning
 from ..model import Article, Body, LeadPhoto, TagRef
 from ..urls import slugify
 from . import curation, images
 from .frontmatter import PHOTO_TYPES, bad_relative_path, split, validate
-from .markdown import render
 from .sources import Source, file_digest, outside
 from .vocabulary import EMPTY, VOCABULARY_FILE, Vocabulary
+
+markdown = lazy.module("broadsheet.read.markdown")  # markdown-it-py and nh3: see `lazy`
 
 SUMMARY_CHARS = 280
 MAX_SLUG_BYTES = 200  # slugs are folder names; most file systems allow 255 bytes
@@ -142,7 +144,8 @@ def load(
     if has_errors(diagnostics):
         return None, {}, diagnostics
 
-    body = render(part.body, Path(source.name).parent.as_posix(), frozenset(config.allow_html))
+    folder = Path(source.name).parent.as_posix()
+    body = markdown.render(part.body, folder, frozenset(config.allow_html))
     links = tuple((target, line + part.body_line - 1) for target, line in body.links)
     for url, line in body.refused:
         report = error if strict else warning

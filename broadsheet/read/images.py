@@ -23,6 +23,7 @@ right everywhere, CMYK included) and carry no metadata at all (EXIF, GPS, XMP, p
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import math
@@ -35,9 +36,9 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageCms, features
+from .. import budget, lazy
 
-from .. import budget
+Image, ImageCms = lazy.module("PIL.Image"), lazy.module("PIL.ImageCms")
 
 WIDTHS = (480, 960, 1600)
 QUALITY = 82
@@ -51,22 +52,42 @@ HEAVY_BYTES = 64_000_000  # decodes above this take turns across processes (see 
 DECODE_COST = {"WEBP": 16, "AVIF": 12, "GIF": 17, "PNG": 12}
 ENCODE_COST = 32  # bytes a pixel of the largest copy: it, its turned copy, WebP's encoder
 BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2}  # a pixel in Pillow; 4 for others
-FORMATS = ("JPEG", "PNG", "GIF", "WEBP") + (("AVIF",) if features.check("avif") else ())
-KINDS = "JPEG, PNG, GIF, WebP or AVIF" if "AVIF" in FORMATS else "JPEG, PNG, GIF or WebP"
 RESIZABLE = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}  # AVIF: jpg or png (see `probe`)
 BAND_PIXELS = 4_000_000  # converted and reduced at a time
-UNREADABLE = (OSError, SyntaxError, ValueError, TypeError, IndexError, KeyError, EOFError,
-              AttributeError, ZeroDivisionError, RuntimeError,  # Pillow on crafted files
-              struct.error, zlib.error, ImageCms.PyCMSError)
-SRGB = ImageCms.createProfile("sRGB")
 TURNED = (5, 6, 7, 8)  # EXIF orientations that swap width and height
-TRANSPOSE = dict(zip(range(2, 9), (Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.ROTATE_180,
-                 Image.Transpose.FLIP_TOP_BOTTOM, Image.Transpose.TRANSPOSE,
-                 Image.Transpose.ROTATE_270, Image.Transpose.TRANSVERSE,
-                 Image.Transpose.ROTATE_90), strict=True))
 ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2),
          (0, 1, 1, 2))
 PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+
+
+@dataclass(frozen=True)
+class _Pillow:
+    """What the module needs of Pillow, looked up on first use (see `lazy`)."""
+
+    formats: tuple[str, ...]  # opened; no other decoder is tried
+    kinds: str  # the formats, for messages
+    unreadable: tuple[type[BaseException], ...]  # what Pillow raises on crafted files
+    srgb: object  # the sRGB profile photos are converted to
+    transpose: dict[int, object]  # EXIF orientation -> the turn that undoes it
+
+
+@functools.cache
+def _pillow() -> _Pillow:
+    from PIL import features
+
+    avif = features.check("avif")
+    turns = Image.Transpose
+    return _Pillow(
+        ("JPEG", "PNG", "GIF", "WEBP") + (("AVIF",) if avif else ()),
+        "JPEG, PNG, GIF, WebP or AVIF" if avif else "JPEG, PNG, GIF or WebP",
+        (OSError, SyntaxError, ValueError, TypeError, IndexError, KeyError, EOFError,
+         AttributeError, ZeroDivisionError, RuntimeError, struct.error, zlib.error,
+         ImageCms.PyCMSError),
+        ImageCms.createProfile("sRGB"),
+        dict(zip(range(2, 9), (turns.FLIP_LEFT_RIGHT, turns.ROTATE_180, turns.FLIP_TOP_BOTTOM,
+                               turns.TRANSPOSE, turns.ROTATE_270, turns.TRANSVERSE,
+                               turns.ROTATE_90), strict=True)),
+    )
 
 
 class ImageProblem(ValueError):
@@ -210,7 +231,8 @@ def variant(source: Path, width: int, extension: str, cache: Path, digest: str =
 
 @contextlib.contextmanager
 def _opened(path: Path):
-    """The image and its file, opened as one of FORMATS only; every failure an ImageProblem."""
+    """The image and its file, opened as one of `_Pillow.formats` only; every failure an
+    ImageProblem."""
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -227,10 +249,10 @@ def _opened(path: Path):
             raise ImageProblem(f"is {size // 10**6} MB; the limit is {MAX_BYTES // 10**6} MB")
         try:
             handle.seek(0)
-            with Image.open(handle, formats=FORMATS) as image:
+            with Image.open(handle, formats=_pillow().formats) as image:
                 yield image, handle
         except Image.UnidentifiedImageError:
-            kind = "it is text or HTML" if text else f"not {KINDS} data"
+            kind = "it is text or HTML" if text else f"not {_pillow().kinds} data"
             raise ImageProblem(f"is not a readable image ({kind})") from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ImageProblem(f"is over {Image.MAX_IMAGE_PIXELS // 10**6} megapixels; the "
@@ -239,7 +261,7 @@ def _opened(path: Path):
             raise ImageProblem("is too large to decode (out of memory)") from None
         except ImageProblem:
             raise
-        except UNREADABLE as exc:
+        except _pillow().unreadable as exc:
             raise ImageProblem(_unreadable(exc)) from None
 
 
@@ -442,9 +464,9 @@ def _orientation(exif: bytes | None) -> int:
         value = Image.Exif()
         value.load(exif)
         value = value.get(0x0112, 1)
-    except UNREADABLE:
+    except _pillow().unreadable:
         return 1
-    return value if value in TRANSPOSE else 1
+    return value if value in _pillow().transpose else 1
 
 
 def _decode(image: Image.Image, largest: int) -> tuple[Image.Image, tuple[int, int]]:
@@ -464,8 +486,8 @@ def _decode(image: Image.Image, largest: int) -> tuple[Image.Image, tuple[int, i
         resized = picture.resize(size, Image.Resampling.LANCZOS)
         picture.close()  # free the large one before the copies are encoded
         picture = resized
-    if orientation in TRANSPOSE:
-        picture = picture.transpose(TRANSPOSE[orientation])
+    if turn := _pillow().transpose.get(orientation):
+        picture = picture.transpose(turn)
     picture.info = {}
     return picture, upright
 
@@ -477,7 +499,7 @@ def _shrink(image: Image.Image, factor: int) -> Image.Image:
     if (icc := image.info.get("icc_profile")) and image.mode in ("RGB", "RGBA", "CMYK"):
         with contextlib.suppress(ImageCms.PyCMSError, OSError, ValueError, TypeError):
             transform = ImageCms.buildTransform(ImageCms.ImageCmsProfile(io.BytesIO(icc)),
-                                                SRGB, image.mode, mode)
+                                                _pillow().srgb, image.mode, mode)
     if factor == 1 and mode == image.mode:
         if transform:
             ImageCms.applyTransform(image, transform, inPlace=True)

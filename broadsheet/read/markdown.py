@@ -30,11 +30,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
+from ..model import LINK_MARK
 from ..urls import slugify
 from .rawhtml import tame_raw_html
 from .smartquotes import smartquotes
 
-LINK_MARK = "broadsheet-article:"  # stands in for a link to another article until resolved
 SAFE_SCHEMES = ("http", "https", "mailto")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
 # Characters XML 1.0 forbids (tab, newline and carriage return aside): one in the body would

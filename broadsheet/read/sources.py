@@ -49,7 +49,7 @@ class Listing:
     """The files below a source folder: hidden ones left out, links refused (a link could
     bring any file of the machine into the site)."""
 
-    files: dict[str, Path]  # by path relative to the folder, sorted
+    files: dict[str, str]  # absolute path, by path relative to the folder, sorted
     problems: tuple[Diagnostic, ...]
     stats: dict[str, os.stat_result] = field(default_factory=dict)  # each file's lstat, by path
     prefix: str = ""  # the folder, relative to the repository
@@ -65,7 +65,7 @@ def walk(folder: Path, root: Path) -> Listing:
     symbolic link, to a file or a folder, and anything that is not a regular file (a FIFO
     would block the build) are errors naming it. One `scandir` a folder and one `lstat` a
     file: the stat is kept for the build cache's signature."""
-    found: dict[str, Path] = {}
+    found: dict[str, str] = {}
     stats: dict[str, os.stat_result] = {}
     problems: list[Diagnostic] = []
     prefix = _relative(folder, root)
@@ -116,7 +116,7 @@ def walk(folder: Path, root: Path) -> Listing:
                     problems.append(error(shown(rel), 0, 0, "is not a regular file",
                                           "remove it; only files and folders are read"))
                     continue
-                found[rel], stats[rel] = Path(entry.path), st
+                found[rel], stats[rel] = entry.path, st
         for path, rel in descend:
             visit(path, rel)
 
@@ -155,7 +155,7 @@ def updated(listing: Listing, folder: Path, changed: set[str]) -> Listing | None
         if rel not in files and any(os.path.islink(p) for p in (path.parent, *path.parent.parents)
                                     if p != folder and folder in p.parents):
             return None
-        files[rel], stats[rel] = path, st
+        files[rel], stats[rel] = str(path), st
     return Listing(dict(sorted(files.items())), listing.problems, stats, listing.prefix)
 
 

@@ -13,19 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import jinja2
-import jinja2.sandbox
-
-from .. import urls
+from .. import lazy, urls
 from ..config import Config
 from ..model import Site
 from .pages import Page
+
+jinja2 = lazy.module("jinja2")
 
 
 def environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     """Templates arrive by pull request like articles: the sandbox keeps them to the values
     they are given (no `__globals__`, no module internals, no mutation), so a template cannot
     run commands or read files."""
+    import jinja2.sandbox  # (see `jinja2` above)
+
     env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=loader,
         autoescape=True,

@@ -36,9 +36,10 @@ from dataclasses import dataclass
 from itertools import chain
 from json.encoder import encode_basestring_ascii
 
-import numpy as np
-
+from .. import lazy
 from .lunr import Pipeline
+
+np = lazy.module("numpy")
 
 FIELDS: tuple[tuple[str, int], ...] = (
     ("title", 10),
