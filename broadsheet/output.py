@@ -64,6 +64,23 @@ def _mark(tree: Path, site_id: str) -> None:
     (tree / MARKER).write_text(_MARKER_TEXT.format(f"{site_id} {signature}"), encoding="utf-8")
 
 
+@contextlib.contextmanager
+def scratch(output: Path):
+    """A folder beside `output` for files a build makes before it writes the site (rendered
+    pages, moved in by `write_site`), so they need not wait in memory; removed afterwards.
+    Locked while in use: a build killed before it could remove its own leaves it to the
+    next build (`_remove_abandoned`)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.render-", dir=output.parent))
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(fd)
+
+
 def write_site(
     output: Path,
     files: dict[str, bytes],
@@ -72,9 +89,11 @@ def write_site(
     target: dict[str, str] | None = None,
     spare: dict[str, str] | None = None,
     site_id: str = "",
+    moved: dict[str, Path] | None = None,
 ) -> int:
     """Make `output` hold exactly: `files` (site path -> bytes), `copies` (site path -> source
-    file) and the files named in `keep`, taken unchanged from the current `output`, plus the
+    file), `moved` (site path -> a file of this build's `scratch` folder, renamed into place)
+    and the files named in `keep`, taken unchanged from the current `output`, plus the
     marker naming `site_id`. `target` gives the content digest of every file of the new build
     and `spare` that of every file of the spare tree; with both, only the files that differ are
     written. Returns the number of files written; when nothing changed, nothing is written.
@@ -84,7 +103,7 @@ def write_site(
     output.parent.mkdir(parents=True, exist_ok=True)
     with _locked(output.parent):
         _remove_abandoned(output)
-        return _write(output, files, copies, keep, target, spare, site_id)
+        return _write(output, files, copies, moved or {}, keep, target, spare, site_id)
 
 
 @contextlib.contextmanager
@@ -106,12 +125,31 @@ def _remove_abandoned(output: Path) -> None:
         if not os.path.lexists(output) and build_id(stale / "site") is not None:
             os.rename(stale / "site", output)  # killed between the two renames of `_swap`
         shutil.rmtree(stale, ignore_errors=True)
+    for stale in output.parent.glob(f".{output.name}.render-*"):
+        if not stale.is_symlink() and _unused(stale):
+            shutil.rmtree(stale, ignore_errors=True)
 
 
-def _write(output, files, copies, keep, target, spare, site_id) -> int:
+def _unused(folder: Path) -> bool:
+    """No build holds the lock of this `scratch` folder (the lock is freed when it dies)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _write(output, files, copies, moved, keep, target, spare, site_id) -> int:
     if (
         not files
         and not copies
+        and not moved
         and build_id(output) == site_id
         and _listing(output) == (keep, frozenset())
     ):
@@ -127,13 +165,13 @@ def _write(output, files, copies, keep, target, spare, site_id) -> int:
         try:
             os.rename(spare_dir, staging / "tree")  # from here on, never trusted as a spare
             tree = staging / "tree"
-            _update(tree, output, files, copies, target, spare)
+            _update(tree, output, files, copies, moved, target, spare)
             _mark(tree, site_id)
             _swap(tree, output)
             _keep_as_spare(tree, spare_dir)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        return len(files) + len(copies)
+        return len(files) + len(copies) + len(moved)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
     made: set[Path] = {staging}
 
@@ -155,13 +193,15 @@ def _write(output, files, copies, keep, target, spare, site_id) -> int:
             place(rel).write_bytes(data)
         for rel, source in sorted(copies.items()):
             shutil.copyfile(source, place(rel))
+        for rel, source in sorted(moved.items()):
+            os.rename(source, place(rel))
         _mark(staging, site_id)
         _swap(staging, output)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _keep_as_spare(staging, spare_dir)
-    return len(files) + len(copies)
+    return len(files) + len(copies) + len(moved)
 
 
 def _update(
@@ -169,6 +209,7 @@ def _update(
     output: Path,
     files: dict[str, bytes],
     copies: dict[str, Path],
+    moved: dict[str, Path],
     target: dict[str, str],
     spare: dict[str, str],
 ) -> None:
@@ -193,6 +234,8 @@ def _update(
             path.write_bytes(files[rel])
         elif rel in copies:
             shutil.copyfile(copies[rel], path)
+        elif rel in moved:
+            os.rename(moved[rel], path)
         else:
             os.link(output / rel, path, follow_symlinks=False)
     for folder in sorted(emptied, key=lambda p: len(p.parts), reverse=True):

@@ -214,11 +214,11 @@ def build(
     """Build the site into `config.output`. Unless `clean`, the cache of the previous build
     lets unchanged articles skip parsing and unchanged pages skip rendering and writing."""
     known = _Clean(config) if clean else session or _Database(config)
-    with _collector_paused():
+    with _collector_paused(), contextlib.ExitStack() as later:
         try:
-            return _build(config, known, progress)
+            return _build(config, known, progress, later)
         except cache.Missing:  # another build replaced an article body this one had listed
-            result = _build(config, _Clean(config), progress)
+            result = _build(config, _Clean(config), progress, later)
             if session is not None:
                 session.committed(cache.load(config))
             return result
@@ -238,9 +238,12 @@ def _collector_paused():
             gc.enable()
 
 
-def _build(config: Config, known: _Database, progress: Progress | None) -> BuildResult:
+def _build(
+    config: Config, known: _Database, progress: Progress | None, later: contextlib.ExitStack
+) -> BuildResult:
     """read -> (nothing changed?) -> parse and assemble -> render -> search, feeds, sitemap ->
-    media -> write -> commit; what may be skipped is `bookkeeping`'s to decide."""
+    media -> write -> commit; what may be skipped is `bookkeeping`'s to decide. Rendered pages
+    wait in a scratch folder that `later` removes."""
     result = BuildResult()
     clock = _Clock(result.timings)
     inputs = known.inputs()
@@ -258,15 +261,20 @@ def _build(config: Config, known: _Database, progress: Progress | None) -> Build
 
     planned = pages.plan(site)
     work = bookkeeping.pages_to_render(store, config, inputs, planned, feeds.plan(site))
-    files, problems = _render(config, inputs, site, work, progress)
+    try:
+        scratch = later.enter_context(output.scratch(config.output))
+    except OSError as exc:
+        result.diagnostics.append(workers.cannot_write(config, exc))
+        return result
+    rendered, problems = _render(config, inputs, site, work, scratch, progress)
     result.diagnostics += problems
-    result.pages, result.pages_rendered = len(planned), len(files)
+    result.pages, result.pages_rendered = len(planned), len(rendered)
     clock.lap("render")
     if not result.ok:
         return result
 
     built = bookkeeping.search_index(store, config, site)
-    files |= built.files | feeds.build_files(config, list(work.feeds))
+    files = built.files | feeds.build_files(config, list(work.feeds))
     files |= sitemap.build_files(site, planned)
     keep = work.keep | {name for name in built.names if name not in built.files}
     clock.lap("search")
@@ -275,7 +283,7 @@ def _build(config: Config, known: _Database, progress: Progress | None) -> Build
     result.diagnostics += problems
     if not result.ok:
         return result
-    writes = bookkeeping.what_to_write(store, config, files, media, keep)
+    writes = bookkeeping.what_to_write(store, config, files, rendered, media, keep)
     if not _write(config, store, writes, result):
         return result
     manifest = cache.Manifest(inputs.digest, result.articles, result.pages,
@@ -293,12 +301,14 @@ def _render(
     inputs: inputs_module.Inputs,
     site: model.Site,
     work: bookkeeping.PageWork,
+    scratch: Path,
     progress: Progress | None,
-) -> tuple[dict[str, bytes], list[Diagnostic]]:
-    """The pages `work` says must be rendered, through the theme's templates."""
+) -> tuple[dict[str, workers.Rendered], list[Diagnostic]]:
+    """The pages `work` says must be rendered, through the theme's templates, into files of
+    `scratch`."""
     hashes = {name: inputs.digest_of(path)[:10] for name, path in inputs.static_files.items()}
     env = templates.environment(templates.loader(inputs.template_files))
-    return workers.render_all(config, env, list(work.render), site, hashes, progress)
+    return workers.render_all(config, env, list(work.render), site, hashes, scratch, progress)
 
 
 def _write(
@@ -308,7 +318,7 @@ def _write(
     try:
         result.files_written = output.write_site(
             config.output, writes.files, writes.copies, writes.keep, writes.target,
-            bookkeeping.spare(store), writes.site_id,
+            bookkeeping.spare(store), writes.site_id, writes.moved,
         )
     except output.NotOurs as exc:
         result.diagnostics.append(error(
@@ -317,9 +327,6 @@ def _write(
         ))
         return False
     except OSError as exc:
-        result.diagnostics.append(error(
-            config.output_dir, 0, 0, f"cannot write the site: {exc.strerror or exc}",
-            "check the folder's permissions and free space",
-        ))
+        result.diagnostics.append(workers.cannot_write(config, exc))
         return False
     return True

@@ -12,10 +12,12 @@ import concurrent.futures
 import contextlib
 import ctypes
 import gc
+import hashlib
 import multiprocessing
 import os
 import signal
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import budget, lazy
@@ -43,10 +45,9 @@ def _parse_one(path: Path, name: str, data: bytes, config, tags, strict, digests
 _WORK: tuple = ()  # what forked workers inherit: (config, vocabulary, strict) or render state
 
 
-def _parse_batch(batch: list[tuple[Path, str, bytes]]) -> list[tuple]:
-    config, tags, strict, digests = _WORK
-    return [_parse_one(path, name, data, config, tags, strict, digests)
-            for path, name, data in batch]
+def _parse_batch(batch: range) -> list[tuple]:
+    jobs, config, tags, strict, digests = _WORK
+    return [_parse_one(*jobs[n], config, tags, strict, digests) for n in batch]
 
 
 def parse_all(
@@ -58,18 +59,21 @@ def parse_all(
     if len(jobs) < PARALLEL_FROM or not _can_fork():
         return [_parse_one(*job, config, tags, strict, digests) for job in jobs]
     global _WORK
-    _WORK = (config, tags, strict, digests)
+    _WORK = (jobs, config, tags, strict, digests)
     try:
-        return _in_workers(_parse_batch, jobs, progress, "parsing articles")
+        return _in_workers(_parse_batch, len(jobs), progress, "parsing articles")
     finally:
         _WORK = ()
 
 
-def _in_workers(function, jobs: list, progress: Progress | None = None, label: str = "") -> list:
-    """Run `function` over batches of `jobs` in forked worker processes, results in order."""
+def _in_workers(function, jobs: int, progress: Progress | None = None, label: str = "") -> list:
+    """Run `function` over batches of job numbers (`range`s below `jobs`) in forked worker
+    processes, results in order. Only the numbers are sent: a worker has the jobs themselves
+    from its parent's memory (`_WORK`), where pickling them (a page holds its articles) once
+    took 400 MB at 10,000 articles."""
     workers = min(os.cpu_count() or 1, 8)
-    size = max(16, len(jobs) // (workers * 8))
-    batches = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    size = max(16, jobs // (workers * 8))
+    batches = [range(i, min(i + size, jobs)) for i in range(0, jobs, size)]
     context = multiprocessing.get_context("fork")
     gc.freeze()  # a worker's collector would otherwise visit, and so copy, the parent's objects
     try:
@@ -80,7 +84,7 @@ def _in_workers(function, jobs: list, progress: Progress | None = None, label: s
             for batch in pool.map(function, batches):
                 results += batch
                 if progress:
-                    progress(label, len(results), len(jobs))
+                    progress(label, len(results), jobs)
             return results
     finally:
         gc.unfreeze()
@@ -100,38 +104,59 @@ def _can_fork() -> bool:
     return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _render_one(env, page: pages.Page, site, hashes, config) -> tuple[str, bytes | Diagnostic]:
+@dataclass(frozen=True)
+class Rendered:
+    """A page rendered into the build's scratch folder (see `output.scratch`): it waits
+    there, not in memory, until the site is written."""
+
+    file: Path
+    digest: str  # of its bytes, to tell whether the page in site/ is already this one
+
+
+def _render_one(env, page: pages.Page, site, hashes, config, file: Path) -> Rendered | Diagnostic:
     try:
-        return page.path, templates.render(env, page, site, hashes).encode("utf-8")
+        data = templates.render(env, page, site, hashes).encode("utf-8")
     except jinja2.TemplateError as exc:
-        return page.path, _template_error(config, page, exc)
+        return _template_error(config, page, exc)
+    try:
+        file.write_bytes(data)
+    except OSError as exc:
+        return cannot_write(config, exc)
+    return Rendered(file, hashlib.sha1(data, usedforsecurity=False).hexdigest())
 
 
-def _render_batch(batch: list[pages.Page]) -> list[tuple]:
-    env, site, hashes, config = _WORK
-    return [_render_one(env, page, site, hashes, config) for page in batch]
+def _render_batch(batch: range) -> list[Rendered | Diagnostic]:
+    planned, env, site, hashes, config, scratch = _WORK
+    return [_render_one(env, planned[n], site, hashes, config, scratch / str(n)) for n in batch]
 
 
 def render_all(
-    config, env, planned, site, hashes, progress: Progress | None = None
-) -> tuple[dict[str, bytes], list[Diagnostic]]:
+    config, env, planned, site, hashes, scratch: Path, progress: Progress | None = None
+) -> tuple[dict[str, Rendered], list[Diagnostic]]:
+    """Render `planned` pages into files of `scratch`, by site path."""
     global _WORK
     if len(planned) < PARALLEL_FROM or not _can_fork():
-        rendered = [_render_one(env, page, site, hashes, config) for page in planned]
+        rendered = [_render_one(env, page, site, hashes, config, scratch / str(n))
+                    for n, page in enumerate(planned)]
     else:
-        _WORK = (env, site, hashes, config)
+        _WORK = (planned, env, site, hashes, config, scratch)
         try:
-            rendered = _in_workers(_render_batch, planned, progress, "rendering pages")
+            rendered = _in_workers(_render_batch, len(planned), progress, "rendering pages")
         finally:
             _WORK = ()
     files, problems = {}, []
-    for path, value in rendered:
+    for page, value in zip(planned, rendered, strict=True):
         if isinstance(value, Diagnostic):
             if value not in problems:
                 problems.append(value)
         else:
-            files[path] = value
+            files[page.path] = value
     return files, problems
+
+
+def cannot_write(config: Config, exc: OSError) -> Diagnostic:
+    return error(config.output_dir, 0, 0, f"cannot write the site: {exc.strerror or exc}",
+                 "check the folder's permissions and free space")
 
 
 def _template_error(config: Config, page: pages.Page, exc: jinja2.TemplateError) -> Diagnostic:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -249,3 +250,41 @@ def test_killed_build_leaves_site_intact(tmp_path, signum):
     assert "Traceback" not in err and "left unchanged" in err
     assert (root / "site/index.html").read_text() == "the old build"
     assert scratch(root) == []
+
+
+def test_rendered_pages_wait_on_disk_not_in_memory(tmp_path, monkeypatch):
+    """At 10,000 articles the pages are 200 MB: they go to a scratch folder as they are
+    rendered and are renamed into the new site, never held by the build process."""
+    root = make_repo(tmp_path, FIXTURES / "site")
+    real, seen = output.write_site, {}
+
+    def spy(out, files, copies, *args):
+        seen.update(files=set(files), moved=dict(args[-1]))
+        seen["scratch"] = {p.parent for p in args[-1].values()}
+        return real(out, files, copies, *args)
+
+    monkeypatch.setattr(output, "write_site", spy)
+    assert build_repo(root).ok
+    assert not any(name.endswith(".html") for name in seen["files"]), seen["files"]
+    assert "index.html" in seen["moved"] and len(seen["scratch"]) == 1
+    assert next(iter(seen["scratch"])).name.startswith(".site.render-")
+    assert scratch(root) == []  # the scratch folder is gone with the build
+
+
+def test_a_killed_builds_scratch_folder_is_removed_but_not_a_running_ones(tmp_path):
+    root = make_repo(tmp_path, FIXTURES / "site")
+    abandoned, running = root / ".site.render-dead", root / ".site.render-live"
+    for folder in (abandoned, running):
+        folder.mkdir()
+        (folder / "0").write_text("a page")
+    fd = os.open(running, os.O_RDONLY)  # as the other build holds it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        assert build_repo(root).ok
+        assert not abandoned.exists() and (running / "0").is_file()
+    finally:
+        os.close(fd)
+    (root / "content/articles/third-way.md").write_text(
+        (root / "content/articles/third-way.md").read_text() + "\nMore.\n")
+    assert build_repo(root).ok
+    assert not running.exists()

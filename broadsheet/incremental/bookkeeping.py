@@ -23,6 +23,7 @@ from ..model import Article, Site
 from ..read import images
 from ..render import feeds, pages
 from ..search import state as search
+from ..workers import Rendered
 from . import cache
 from .inputs import Inputs
 
@@ -42,6 +43,7 @@ class Writes:
     """What the new site holds and which of its files must be written."""
 
     files: dict[str, bytes]  # generated files whose bytes differ from site/'s
+    moved: dict[str, Path]  # rendered pages that differ from site/'s, in the scratch folder
     copies: dict[str, Path]  # files to copy in, by site path
     keep: frozenset[str]  # files of site/ that stay as they are
     target: dict[str, str]  # site path -> content digest, every file of the new site
@@ -170,11 +172,13 @@ def what_to_write(
     store: cache.BuildCache,
     config: Config,
     files: dict[str, bytes],
+    rendered: dict[str, Rendered],
     media: dict[str, tuple[Path | None, str]],
     keep: frozenset[str],
 ) -> Writes:
-    """The new site: `files` generated, `media` copied, `keep` already right in site/. Files
-    whose bytes or content are the ones site/ holds are kept rather than written."""
+    """The new site: `files` generated, `rendered` pages, `media` copied, `keep` already
+    right in site/. Files whose bytes or content are the ones site/ holds are kept rather
+    than written."""
     out = str(config.output) + os.sep
     kept, copies, copy_digests = set(keep), {}, {}
     for rel, (path, digest) in media.items():
@@ -184,19 +188,22 @@ def what_to_write(
         else:
             copies[rel] = path
     written = {name: _bytes_digest(data) for name, data in files.items()}
-    fresh = {}
-    for name, data in files.items():  # the same bytes as last time: keep the file as it is
-        if store.written.get(name) == written[name] and _plain_file(out + name):
+    written.update((name, page.digest) for name, page in rendered.items())
+    fresh, moved = {}, {}
+    for name, digest in written.items():  # the same bytes as last time: keep the file as it is
+        if store.written.get(name) == digest and _plain_file(out + name):
             kept.add(name)
+        elif name in files:
+            fresh[name] = files[name]
         else:
-            fresh[name] = data
-    outputs = kept | fresh.keys() | copies.keys()
+            moved[name] = rendered[name].file
+    outputs = kept | fresh.keys() | moved.keys() | copies.keys()
     target = {
         p: written.get(p) or copy_digests.get(p) or store.written.get(p) or _file_digest(out + p)
         for p in outputs
     }
     site_id = _text_digest(repr(sorted(target.items())))[:32]
-    return Writes(fresh, copies, frozenset(kept), target, site_id, copy_digests, written)
+    return Writes(fresh, moved, copies, frozenset(kept), target, site_id, copy_digests, written)
 
 
 def record(
