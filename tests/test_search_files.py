@@ -103,8 +103,10 @@ def random_docs(seed: int, n: int) -> list[Doc]:
     return [Doc((text(6), text(3), text(2), text(30), text(400))) for _ in range(n)]
 
 
+@pytest.mark.parametrize("block", [search_index._ASCII_BLOCK, 7])  # numbers formatted at a time
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_entries_hold_each_terms_postings_and_first_position_in_order(seed):
+def test_entries_hold_each_terms_postings_and_first_position_in_order(seed, block, monkeypatch):
+    monkeypatch.setattr(search_index, "_ASCII_BLOCK", block)
     analysed = Analyser().analyse_all(random_docs(seed, 60))
     want = reference(analysed)
     files = search_state.search_files(random_docs(seed, 60), [{} for _ in range(60)], cut_every=8)

@@ -31,6 +31,7 @@ adding or removing a term moves at most the boundaries next to it.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from itertools import chain
@@ -52,6 +53,7 @@ K1, B = 1.2, 0.75
 LENGTH_BLOCK = 1024  # documents per file of field lengths
 CUT_EVERY = 64  # a term starts a chunk with probability 1/CUT_EVERY (by its hash)
 ALONE_BYTES = 6_000  # an entry at least this large is a chunk of its own
+_ASCII_BLOCK = 1 << 20  # numbers `_ascii` formats at a time
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,8 @@ class Analyser:
         for text in doc.fields:
             terms = self.pipeline.terms(text)
             counts = Counter(terms)  # insertion order: first appearance
-            result.append((tuple(counts), tuple(counts.values()), len(terms)))
+            # one string a term, not one a document: 300 MB at 10,000 articles
+            result.append((tuple(map(sys.intern, counts)), tuple(counts.values()), len(terms)))
         return tuple(result)
 
 
@@ -114,22 +117,25 @@ def build(analysed: list[Analysed]) -> Index:
     number = dict.fromkeys(words)  # first appearance order, as lunr numbers terms
     for i, term in enumerate(number):
         number[term] = i
-    ids = np.fromiter(map(number.__getitem__, words), np.int64, len(words))
-    tf = np.fromiter(chain.from_iterable(c for _, c, _ in fields), np.int64, len(words))
+    # int32: an archive has millions of postings, each in several arrays at once
+    ids = np.fromiter(map(number.__getitem__, words), np.int32, len(words))
+    del words
+    tf = np.fromiter(chain.from_iterable(c for _, c, _ in fields), np.int32, len(ids))
     per_pair = np.fromiter((len(terms) for terms, _, _ in fields), np.int64, len(fields))
-    pair = np.repeat(np.arange(len(fields)), per_pair)  # posting -> doc * nfields + field
-    doc, field = np.divmod(pair, nfields)
+    pair = np.repeat(np.arange(len(fields), dtype=np.int32), per_pair)  # -> doc * nfields + field
+    doc, field = np.divmod(pair, np.int32(nfields))
     pair_start = np.zeros(len(fields) + 1, np.int64)
     np.cumsum(per_pair, out=pair_start[1:])
     lengths = np.fromiter((length for _, _, length in fields), np.int64, len(fields))
 
     terms = tuple(sorted(number, key=js_sort_key))
-    position = np.empty(len(terms), np.int64)
+    position = np.empty(len(terms), np.int32)
     position[[number[t] for t in terms]] = np.arange(len(terms))
     _, first_at = np.unique(ids, return_index=True)  # by first-appearance number
     first = np.empty(len(terms), np.int64)
     first[position] = first_at - pair_start[pair[first_at]]
-    group = position[ids] * nfields + field
+    group = position[ids].astype(np.int64) * nfields + field
+    del ids, field
     order = _stable_order(group)  # stable: documents stay ascending within a group
     start = np.zeros(len(terms) * nfields + 1, np.int64)
     np.cumsum(np.bincount(group, minlength=len(terms) * nfields), out=start[1:])
@@ -139,35 +145,44 @@ def build(analysed: list[Analysed]) -> Index:
 def _stable_order(keys: np.ndarray) -> np.ndarray:
     """`np.argsort(keys, kind="stable")` for non-negative keys, four times faster: numpy sorts
     16-bit keys by radix, so sort by each 16 bits in turn, lowest first."""
-    order, shift = np.arange(len(keys)), 0
+    order, shift = np.arange(len(keys), dtype=np.int32), 0
     while shift == 0 or (keys >> shift).any():
         digit = ((keys[order] >> shift) & 0xFFFF).astype(np.uint16)
         order = order[np.argsort(digit, kind="stable")]
+        del digit
         shift += 16
     return order
 
 
-def _ascii(values: np.ndarray, opens: np.ndarray, closes: np.ndarray, commas: np.ndarray):
+def _ascii(values: np.ndarray, opens: np.ndarray, closes: np.ndarray, commas: np.ndarray,
+           starts: np.ndarray):
     """Non-negative integers as one text, each with an optional `[` before and `]` and `,`
-    after it, and where each one starts (plus the end). Formatting millions of numbers with
-    str() one by one took a third of the build; here each is a row of a byte grid."""
+    after it, and where the numbers at `starts` (ascending indexes) start in it (plus the
+    end). Formatting millions of numbers with str() one by one took a third of the build;
+    here each is a row of a byte grid."""
     width, limit = np.ones(len(values), np.int8), 10
     while limit <= values.max(initial=0):
         width += values >= limit
         limit *= 10
-    digits = int(width.max(initial=1))
-    grid = np.empty((len(values), digits + 3), np.uint8)  # "[", digits right-aligned, "]", ","
-    keep = np.empty(grid.shape, bool)
-    grid[:, 0], grid[:, -2], grid[:, -1] = ord("["), ord("]"), ord(",")
-    keep[:, 0], keep[:, -2], keep[:, -1] = opens, closes, commas
-    rest = values
-    for column in range(digits, 0, -1):
-        grid[:, column] = ord("0") + rest % 10
-        keep[:, column] = width > digits - column
-        rest = rest // 10
-    at = np.zeros(len(values) + 1, np.int64)
-    np.cumsum(width + opens + closes + commas, out=at[1:])
-    return grid[keep].tobytes().decode("ascii"), at
+    digits, pieces = int(width.max(initial=1)), []
+    for lo in range(0, len(values), _ASCII_BLOCK):  # a block at a time: the grid is large
+        part = slice(lo, lo + _ASCII_BLOCK)
+        grid = np.empty((len(values[part]), digits + 3), np.uint8)  # "[", digits, "]", ","
+        keep = np.empty(grid.shape, bool)
+        grid[:, 0], grid[:, -2], grid[:, -1] = ord("["), ord("]"), ord(",")
+        keep[:, 0], keep[:, -2], keep[:, -1] = opens[part], closes[part], commas[part]
+        rest = values[part]
+        for column in range(digits, 0, -1):
+            grid[:, column] = ord("0") + rest % 10
+            keep[:, column] = width[part] > digits - column
+            rest = rest // 10
+        pieces.append(grid[keep].tobytes())
+    sizes = width + opens + closes + commas
+    at = np.zeros(len(starts) + 1, np.int64)
+    if len(starts):
+        np.cumsum(np.add.reduceat(sizes, starts, dtype=np.int64), out=at[1:])
+        at += sizes[: starts[0]].sum(dtype=np.int64)
+    return b"".join(pieces).decode("ascii"), at
 
 
 def _field_lists(index: Index) -> tuple[str, list[int]]:
@@ -191,15 +206,16 @@ def _field_lists(index: Index) -> tuple[str, list[int]]:
     deltas = np.diff(index.docs, prepend=0)
     deltas[first] = index.docs[first]
     at = np.repeat(group_at - 2 * index.start[:-1], sizes) + 2 * np.arange(len(deltas))
-    values = np.zeros(tokens[-1], np.int64)  # empty groups stay 0
+    values = np.zeros(tokens[-1], np.int32)  # empty groups stay 0
     values[lead] = index.first
     values[at], values[at + 1] = deltas, index.tf
+    del at, deltas
     opens, closes, commas = (np.zeros(tokens[-1], bool) for _ in range(3))
     opens[group_at[~empty]] = closes[tokens[1:][~empty] - 1] = True
     commas[:] = True
     commas[tokens[nfields::nfields] - 1] = False  # a term's last number
-    text, where = _ascii(values, opens, closes, commas)
-    return text, where[tokens[::nfields]].tolist()
+    text, where = _ascii(values, opens, closes, commas, tokens[:-1:nfields])
+    return text, where.tolist()
 
 
 def entries(index: Index) -> list[str]:

@@ -92,8 +92,7 @@ def build_documents(wanted: list[tuple[str, str]], document: Callable[[int], Doc
                 return _update(wanted, document, entry, changed, previous, analyser, cut_every)
             except Missing:
                 pass
-    docs = [document(n) for n in range(len(wanted))]
-    return _cold(docs, [entry(n) for n in range(len(wanted))], wanted, analyser, cut_every)
+    return _cold(document, entry, wanted, analyser, cut_every)
 
 
 class Missing(Exception):
@@ -108,9 +107,16 @@ def search_files(docs: list[Doc], entries: list[dict], cut_every: int = index.CU
                            entries.__getitem__, None, cut_every).files
 
 
-def _cold(docs: list[Doc], entries: list[dict], wanted: list[tuple[str, str]],
-          analyser: Analyser, cut_every: int = index.CUT_EVERY) -> Built:
-    analysed = [analyser.analyse(d) for d in docs]
+def _cold(document: Callable[[int], Doc], entry: Callable[[int], dict],
+          wanted: list[tuple[str, str]], analyser: Analyser, cut_every: int = index.CUT_EVERY
+          ) -> Built:
+    """The index built whole; documents are analysed one at a time (their text is not kept:
+    at 10,000 articles it was 100 MB)."""
+    analysed, keys = [], []
+    for n in range(len(wanted)):
+        doc = document(n)
+        analysed.append(analyser.analyse(doc))
+        keys.append(_key(doc))
     built = index.build(analysed)
     texts = index.entries(built)
     cut = index.chunks(built.terms, texts, cut_every)
@@ -118,10 +124,10 @@ def _cold(docs: list[Doc], entries: list[dict], wanted: list[tuple[str, str]],
     chunks = _chunk_rows([(built.terms[s] if s < e else "", built.terms[s:e], texts[s:e])
                           for s, e in cut], out)
     rows = []
-    for n, (entry, (ident, source)) in enumerate(zip(entries, wanted, strict=True)):
-        data = files.doc_file(n, entry)
+    for n, (ident, source) in enumerate(wanted):
+        data = files.doc_file(n, entry(n))
         out[f"search/doc/{n}.js"] = data
-        rows.append(DocRow(ident, source, _key(docs[n]),
+        rows.append(DocRow(ident, source, keys[n],
                            tuple(length for _, _, length in analysed[n]), _digest(data)))
     analyses = {row.key: a for row, a in zip(rows, analysed, strict=True)}
     return _finish(out, rows, chunks, dict(zip(built.terms, texts, strict=True)), True, analyses)
