@@ -90,20 +90,26 @@ def write_site(
     spare: dict[str, str] | None = None,
     site_id: str = "",
     moved: dict[str, Path] | None = None,
+    spare_from_new: bool = False,
 ) -> int:
     """Make `output` hold exactly: `files` (site path -> bytes), `copies` (site path -> source
     file), `moved` (site path -> a file of this build's `scratch` folder, renamed into place)
     and the files named in `keep`, taken unchanged from the current `output`, plus the
     marker naming `site_id`. `target` gives the content digest of every file of the new build
     and `spare` that of every file of the spare tree; with both, only the files that differ are
-    written. Returns the number of files written; when nothing changed, nothing is written.
-    Raises `NotOurs` (before writing anything) when `output` is not a build of ours."""
+    written. The build replaced becomes the spare, or with `spare_from_new` (the caller does
+    not know the replaced build's files) a copy of the new one, made of hard links. Returns
+    the number of files written; when nothing changed, nothing is written. Raises `NotOurs`
+    (before writing anything) when `output` is not a build of ours."""
     if not _ours_or_absent(output):
         raise NotOurs(f"{output.name}/ holds files Broadsheet did not write (no {MARKER})")
     output.parent.mkdir(parents=True, exist_ok=True)
     with _locked(output.parent):
         _remove_abandoned(output)
-        return _write(output, files, copies, moved or {}, keep, target, spare, site_id)
+        written = _write(output, files, copies, moved or {}, keep, target, spare, site_id)
+        if written and spare_from_new:
+            _link_spare(output)
+        return written
 
 
 @contextlib.contextmanager
@@ -242,6 +248,26 @@ def _update(
         while folder != tree and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
             folder = folder.parent
+
+
+def _link_spare(output: Path) -> None:
+    """Make the spare a copy of `output` whose files are hard links to its own: after a clean
+    build the next one then writes only what it changes (27,000 links: a second at 10,000
+    articles, once). Assembled aside, so a half-made copy is never taken for a spare."""
+    copy = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+    try:
+        present, _ = _listing(output)
+        made = {copy}
+        for rel in sorted(present | {MARKER}):
+            path = copy / rel
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.update(path.parents)
+            os.link(output / rel, path, follow_symlinks=False)
+    except OSError:
+        shutil.rmtree(copy, ignore_errors=True)
+        return  # no spare: the next build assembles its tree whole
+    _keep_as_spare(copy, output.parent / f".{output.name}.spare")
 
 
 def _keep_as_spare(previous: Path, spare_dir: Path) -> None:

@@ -318,7 +318,7 @@ def _write(
     try:
         result.files_written = output.write_site(
             config.output, writes.files, writes.copies, writes.keep, writes.target,
-            bookkeeping.spare(store), writes.site_id, writes.moved,
+            bookkeeping.spare(store), writes.site_id, writes.moved, writes.spare_from_new,
         )
     except output.NotOurs as exc:
         result.diagnostics.append(error(

@@ -259,8 +259,8 @@ def test_rendered_pages_wait_on_disk_not_in_memory(tmp_path, monkeypatch):
     real, seen = output.write_site, {}
 
     def spy(out, files, copies, *args):
-        seen.update(files=set(files), moved=dict(args[-1]))
-        seen["scratch"] = {p.parent for p in args[-1].values()}
+        seen.update(files=set(files), moved=dict(args[-2]))
+        seen["scratch"] = {p.parent for p in args[-2].values()}
         return real(out, files, copies, *args)
 
     monkeypatch.setattr(output, "write_site", spy)

@@ -229,6 +229,30 @@ def test_spare_tree_is_updated_without_touching_the_live_site(tmp_path):
     assert tree(root / "site") == tree(reference / "site")
 
 
+def test_after_a_clean_build_an_edit_updates_the_spare_instead_of_a_whole_tree(tmp_path,
+                                                                              monkeypatch):
+    """A clean build does not know the files of the site it replaces, so it keeps a copy of
+    the new site (hard links) as the spare: the next build writes only what it changes."""
+    from broadsheet import output
+
+    root = make_repo(tmp_path, FIXTURES / "site")
+    third = root / "content/articles/third-way.md"
+    assert build_repo(root).ok
+    assert build_repo(root, clean=True).ok
+    assert output.build_id(root / ".site.spare") == output.build_id(root / "site")
+    updates = []
+    real = output._update
+    monkeypatch.setattr(output, "_update", lambda *a: updates.append(a) or real(*a))
+    third.write_text(third.read_text() + "\nChanged.\n")
+    assert build_repo(root).ok
+    assert len(updates) == 1
+    assert b"Changed." in (root / "site/2022/third-way/index.html").read_bytes()
+    assert b"Changed." not in (root / ".site.spare/2022/third-way/index.html").read_bytes()
+    reference = clean_copy(root, tmp_path / "clean")
+    assert build_repo(reference).ok
+    assert tree(root / "site") == tree(reference / "site")
+
+
 def settle(root: Path) -> None:
     """Let every source age past the second in which a change could go unseen."""
     for path in (root / "content").rglob("*"):

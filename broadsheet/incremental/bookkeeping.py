@@ -50,6 +50,7 @@ class Writes:
     site_id: str  # names the new site (its marker)
     copy_digests: dict[str, str]  # site path -> digest of every copied file
     written: dict[str, str]  # generated file -> digest of its bytes
+    spare_from_new: bool  # the files of the site replaced are not all known (see `record`)
 
 
 def trust_only_this_site(store: cache.BuildCache, config: Config) -> None:
@@ -203,7 +204,9 @@ def what_to_write(
         for p in outputs
     }
     site_id = _text_digest(repr(sorted(target.items())))[:32]
-    return Writes(fresh, moved, copies, frozenset(kept), target, site_id, copy_digests, written)
+    known = bool(store.site_id) and all(map(_previous(store).get, store.outputs))
+    return Writes(fresh, moved, copies, frozenset(kept), target, site_id, copy_digests, written,
+                  not known)
 
 
 def record(
@@ -214,12 +217,14 @@ def record(
     inputs: Inputs,
     manifest: cache.Manifest,
 ) -> None:
-    """Tell `store` that site/ now holds the build `writes` describes (the one it held
-    before becomes the spare, if all its files were known)."""
-    previous = {p: store.written.get(p) or store.copies.get(p) for p in store.outputs}
+    """Tell `store` that site/ now holds the build `writes` describes. The one it held
+    before became the spare; if not all its files were known, the spare is a copy of the
+    new one (`output.write_site`'s `spare_from_new`)."""
     if store.site_id != writes.site_id:
-        store.spare_id = store.site_id if store.site_id and all(previous.values()) else ""
-        store.spare = previous if store.spare_id else None
+        if writes.spare_from_new:
+            store.spare_id, store.spare = writes.site_id, dict(writes.target)
+        else:
+            store.spare_id, store.spare = store.site_id, _previous(store)
     outputs = frozenset(writes.target)
     store.site_id = writes.site_id
     store.pages, store.copies, store.outputs = work.fingerprints, writes.copy_digests, outputs
@@ -231,6 +236,11 @@ def record(
     store.search_files, store.search_built = built.names, built
     store.seen = inputs.seen
     store.manifest = manifest
+
+
+def _previous(store: cache.BuildCache) -> dict[str, str]:
+    """The digests of the site/ the cache knows, by file ("" for one it does not)."""
+    return {p: store.written.get(p) or store.copies.get(p) or "" for p in store.outputs}
 
 
 def spare(store: cache.BuildCache) -> dict[str, str] | None:
