@@ -186,17 +186,26 @@ def related_articles(articles: tuple[Article, ...], limit: int = 5) -> dict[str,
     equals. Each tag is a bit set over the articles (newest = bit 0); adding an article's tag
     sets into a counter kept as bit planes (plane b holds bit b of every article's count)
     counts the shared tags of all articles at once, in a few big-integer operations per tag
-    (the union of all k-tag intersections doubled with every tag: 25 tags took 14 s)."""
+    (the union of all k-tag intersections doubled with every tag: 25 tags took 14 s).
+    Depends only on each article's tags: kept while they stay the same (a preview's save)."""
+    chosen = _related_numbers(tuple(tuple(t.slug for t in a.tags) for a in articles), limit)
+    return {a.path: tuple(articles[n] for n in numbers)
+            for a, numbers in zip(articles, chosen, strict=True)}
+
+
+@functools.lru_cache(maxsize=1)
+def _related_numbers(tags: tuple[tuple[str, ...], ...], limit: int) -> tuple[tuple[int, ...], ...]:
+    """`related_articles` by number, from each article's tag slugs."""
     bits: dict[str, int] = {}
-    for number, article in enumerate(articles):
-        for tag in article.tags:
-            bits[tag.slug] = bits.get(tag.slug, 0) | (1 << number)
-    related = {}
-    for number, article in enumerate(articles):
-        planes = _count_planes(bits[t.slug] for t in article.tags)
+    for number, slugs in enumerate(tags):
+        for slug in slugs:
+            bits[slug] = bits.get(slug, 0) | (1 << number)
+    related = []
+    for number, slugs in enumerate(tags):
+        planes = _count_planes(bits[slug] for slug in slugs)
         chosen: list[int] = []
         taken = 1 << number
-        for shared in range(len(article.tags), 0, -1):
+        for shared in range(len(slugs), 0, -1):
             pool = _at_least(planes, shared) & ~taken
             while pool and len(chosen) < limit:
                 lowest = pool & -pool
@@ -205,8 +214,8 @@ def related_articles(articles: tuple[Article, ...], limit: int = 5) -> dict[str,
                 taken |= lowest
             if len(chosen) == limit:
                 break
-        related[article.path] = tuple(articles[n] for n in chosen)
-    return related
+        related.append(tuple(chosen))
+    return tuple(related)
 
 
 def _count_planes(masks) -> list[int]:

@@ -97,12 +97,13 @@ def load_site(
 
 def _photo_state(article: model.Article | None, inputs: inputs_module.Inputs) -> tuple | None:
     """What an article's result depended on outside its own file: its photo and body images
-    (existence and content: a photo's content gives its size)."""
+    (existence and content: a photo's content gives its size). A file the walk listed has a
+    digest, so only the others cost a `stat`."""
     if article is None:
         return None
     files = [article.photo.file] if article.photo else []
     files += [file for _, file in article.assets]
-    return tuple((str(f), f.is_file() and inputs.digest_of(f)) for f in files) or None
+    return tuple((str(f), inputs.digest_of(f) or f.is_file()) for f in files) or None
 
 
 def check(config: Config, paths: list[Path] | None = None) -> list[Diagnostic]:
@@ -307,7 +308,8 @@ def _render(
     """The pages `work` says must be rendered, through the theme's templates, into files of
     `scratch`."""
     hashes = {name: inputs.digest_of(path)[:10] for name, path in inputs.static_files.items()}
-    env = templates.environment(templates.loader(inputs.template_files))
+    env = templates.theme(inputs.template_files, {
+        name: inputs.digest_of(path) for name, path in inputs.template_files.items()})
     return workers.render_all(config, env, list(work.render), site, hashes, scratch, progress)
 
 

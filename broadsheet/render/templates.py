@@ -9,6 +9,7 @@ static file with a content hash for cache busting) and `routes` (the `urls` modu
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +41,18 @@ def environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     env.filters["person"] = lambda name: {"@type": "Person", "name": name}
     env.filters["dropnone"] = lambda mapping: {k: v for k, v in mapping.items() if v is not None}
     return env
+
+
+def theme(files: dict[str, Path], digests: dict[str, str]) -> jinja2.Environment:
+    """The environment of the theme's `files` (with each one's content digest, by name): the
+    same one while none of them changed, so a preview's rebuild does not compile its
+    templates again (0.12 s of a save)."""
+    return _theme(tuple((name, path, digests[name]) for name, path in sorted(files.items())))
+
+
+@functools.lru_cache(maxsize=1)
+def _theme(files: tuple[tuple[str, Path, str], ...]) -> jinja2.Environment:
+    return environment(loader({name: path for name, path, _ in files}))
 
 
 def loader(files: dict[str, Path]) -> jinja2.BaseLoader:
