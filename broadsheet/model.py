@@ -101,11 +101,12 @@ class Article:
     def year(self) -> int:
         return self.date.year
 
-    @property
+    @functools.cached_property
     def path(self) -> str:
+        """(Kept once made: a build asks some ten times an article, 10,000 articles.)"""
         return urls.article(self.year, self.slug)
 
-    @property
+    @functools.cached_property
     def photo_path(self) -> str | None:
         """The photo readers' browsers fall back to: the largest copy in its own format."""
         if not self.photo:
@@ -130,7 +131,7 @@ class Article:
         the media folder, so they can never take one of these names."""
         return {urls.article_asset(self.year, self.slug, src): file for src, file in self.assets}
 
-    @property
+    @functools.cached_property
     def sort_key(self) -> tuple:
         """Newest first; ties broken by slug so the order never depends on file order."""
         return (-self.date.timestamp(), self.slug)

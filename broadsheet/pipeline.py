@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -146,6 +147,10 @@ class _Database:
     def committed(self, store: cache.BuildCache) -> None:
         """The build committed `store` to the database."""
 
+    def rendered(self, pages: dict[str, workers.Rendered]) -> None:
+        """The pages that changed are rendered (in the scratch folder); the rest of the build
+        (search, feeds, media, write) follows."""
+
 
 class _Clean(_Database):
     """A clean build: nothing is known."""
@@ -165,8 +170,11 @@ class Session(_Database):
     rebuild does not read it again. Every build still commits what it learnt to the database,
     so nothing is lost if the preview is killed."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(
+        self, config: Config, rendered: Callable[[dict[str, workers.Rendered]], None] | None = None
+    ) -> None:
         super().__init__(config)
+        self.on_rendered = rendered  # told of each build's changed pages as soon as they are
         self.store = cache.load(config)
         self.saved = self.store.snapshot()  # what the database holds
         self.listings: tuple[sources.Listing, ...] | None = None  # of the last build
@@ -201,6 +209,10 @@ class Session(_Database):
 
     def committed(self, store: cache.BuildCache) -> None:
         self.store, self.saved = store, store.snapshot()
+
+    def rendered(self, pages: dict[str, workers.Rendered]) -> None:
+        if self.on_rendered is not None:
+            self.on_rendered(pages)
 
     def close(self) -> None:
         """Nothing to save: each build committed its own results."""
@@ -273,6 +285,7 @@ def _build(
     clock.lap("render")
     if not result.ok:
         return result
+    known.rendered(rendered)
 
     built = bookkeeping.search_index(store, config, site)
     files = built.files | feeds.build_files(config, list(work.feeds))

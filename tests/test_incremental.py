@@ -111,6 +111,32 @@ def test_incremental_equals_clean(tmp_path_factory, steps):
             assert tree(root / "site") == tree(reference / "site"), step
 
 
+@settings(max_examples=int(os.environ.get("BROADSHEET_EXAMPLES", "8")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(steps=st.lists(edit, min_size=2, max_size=5))
+def test_a_preview_session_equals_clean_after_any_edits(tmp_path_factory, steps):
+    """A session keeps page fingerprints by the identity of their context's articles from
+    build to build (`pages.Digests`): that must never keep a page that changed."""
+    from broadsheet import config as config_module
+    from broadsheet import pipeline
+
+    root = make_repo(tmp_path_factory.mktemp("session"), FIXTURES / "site")
+    config, _ = config_module.load(root)
+    session = pipeline.Session(config)
+    assert pipeline.build(config, session=session).ok
+    for step in steps:
+        apply(root, step)
+        if step[0] == "config":  # as the preview does: a new session for a new config
+            config, _ = config_module.load(root)
+            session = pipeline.Session(config)
+        result = pipeline.build(config, session=session)
+        reference = clean_copy(root, tmp_path_factory.mktemp("clean") / "repo")
+        cold = build_repo(reference)
+        assert result.ok == cold.ok, (step, result.diagnostics, cold.diagnostics)
+        if cold.ok:
+            assert tree(root / "site") == tree(reference / "site"), step
+
+
 def test_no_change_rebuild_writes_nothing(tmp_path):
     root = make_repo(tmp_path, FIXTURES / "site")
     first = build_repo(root)
@@ -251,6 +277,28 @@ def test_after_a_clean_build_an_edit_updates_the_spare_instead_of_a_whole_tree(t
     reference = clean_copy(root, tmp_path / "clean")
     assert build_repo(reference).ok
     assert tree(root / "site") == tree(reference / "site")
+
+
+def test_a_session_is_told_of_the_rendered_pages_before_the_site_is_written(tmp_path,
+                                                                           monkeypatch):
+    """The preview serves them at once (`serve.Preview.rendered`)."""
+    from broadsheet import config as config_module
+    from broadsheet import output, pipeline
+
+    root = make_repo(tmp_path, FIXTURES / "site")
+    config, _ = config_module.load(root)
+    events: list[tuple] = []
+    session = pipeline.Session(config, lambda pages: events.append(
+        ("rendered", sorted(pages), all(p.file.is_file() for p in pages.values()))))
+    real = output.write_site
+    monkeypatch.setattr(output, "write_site",
+                        lambda *a, **k: events.append(("write",)) or real(*a, **k))
+    assert pipeline.build(config, session=session).ok
+    third = root / "content/articles/third-way.md"
+    third.write_text(third.read_text() + "\nChanged.\n")
+    events.clear()
+    assert pipeline.build(config, session=session).ok
+    assert events == [("rendered", ["2022/third-way/index.html"], True), ("write",)]
 
 
 def settle(root: Path) -> None:

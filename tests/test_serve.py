@@ -311,3 +311,47 @@ def test_session_does_not_save_over_a_newer_build(tmp_path):
     newer = cache.load(config).pages
     session.close()
     assert cache.load(config).pages == newer
+
+
+def test_a_rebuilds_rendered_pages_are_served_before_it_writes_the_site(tmp_path):
+    """The saved page shows as soon as it is rendered (search, feeds and the write follow);
+    a rebuild that then fails takes it back and shows its errors."""
+    from broadsheet import config as config_module
+    from broadsheet.diagnostics import error
+    from broadsheet.pipeline import build
+    from broadsheet.preview import serve
+    from broadsheet.workers import Rendered
+
+    root = make_repo(tmp_path / "repo", FIXTURES / "site")
+    config, _ = config_module.load(root)
+    assert build(config).ok
+    preview = serve.Preview(config)
+    server = serve.make_server(preview, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}{config.base_path}2022/third-way/"
+
+    def get() -> str:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode("utf-8")
+
+    early = tmp_path / "early.html"
+    early.write_text("<html><body>The Early Way</body></html>", encoding="utf-8")
+    page = {"2022/third-way/index.html": Rendered(early, "")}
+    try:
+        assert "The Third Way" in get()
+        generation = preview.generation
+        preview.rendered(page)
+        assert "The Early Way" in get() and preview.generation == generation + 1
+        assert "/__broadsheet/events" in get()  # decorated like any page
+        preview.finished(config, [])  # written: from site/ again, with no second reload
+        assert "The Third Way" in get() and preview.generation == generation + 1
+        preview.rendered({f"p{n}.html": Rendered(early, "") for n in range(serve.EARLY_PAGES + 1)})
+        assert not preview.early  # a theme change: every page waits for the write
+        preview.rendered(page)
+        preview.finished(config, [error("site", 0, 0, "cannot write the site: disk full")])
+        shown = get()
+        assert "The Third Way" in shown and "disk full" in shown
+        assert preview.generation == generation + 3
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -96,10 +96,12 @@ def pages_to_render(
     def full(article: Article) -> str:
         return keys[article.source] + (_text_digest(article.html) if article.links else "")
 
-    digests, base = pages.Digests(full, store.listings), _base_digest(config, inputs)
-    fingerprints = {page.path: pages.fingerprint(page, base, digests) for page in planned}
+    base = _base_digest(config, inputs)
+    digests = pages.Digests(full, store.listings, store.page_keys)
+    fingerprints = {page.path: digests.page(page, base) for page in planned}
     live = {id(page.context["article"]) for page in planned if "article" in page.context}
     store.listings = {k: v for k, v in store.listings.items() if k in live}
+    store.page_keys = digests.pages
     for feed in planned_feeds:  # a feed shows its articles whole, each at its own address
         fingerprints[feed.path] = _text_digest("\0".join((
             base, feed.path, feed.title, feed.page,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import urls
 from ..model import Article, Site, Tag, Year
@@ -138,16 +139,35 @@ def fingerprint(page: Page, base: str, digests: Digests) -> str:
 
 class Digests:
     """Digests of context values, each computed once per build (a tag's digest is shared by
-    all its pages). `full` gives an article's complete digest, `listing` what lists show."""
+    all its pages). `full` gives an article's complete digest, `listing` what lists show.
+
+    `kept` and `pages` carry digests from one build to the next in a preview session, where
+    unchanged articles are the same objects (articles are immutable, and each entry holds
+    what its key names by id, so an id is never reused while the entry lives): listing
+    digests by article, and each page's fingerprint with the `identity` of its context."""
 
     def __init__(
-        self, full: Callable[[Article], str], kept: dict[int, tuple[Article, str]] | None = None
+        self,
+        full: Callable[[Article], str],
+        kept: dict[int, tuple[Article, str]] | None = None,
+        pages: dict[str, tuple[object, str, Page]] | None = None,
     ) -> None:
         self.full = full
-        # listing digests by article; `kept` carries them from one build to the next in a
-        # preview session, where unchanged articles are the same objects (each entry holds its
-        # article, so the id is never reused while the entry lives)
         self._memo: dict[int, tuple[Article, str]] = {} if kept is None else kept
+        self._pages = pages or {}
+        self.pages: dict[str, tuple[object, str, Page]] = {}  # this build's, to keep
+
+    def page(self, page: Page, base: str) -> str:
+        """`fingerprint(page, base, self)`, taken from the last build when the page's
+        context holds the same objects and values (0.2 s a preview save at 10,000)."""
+        key = _context_identity(page.context)
+        key = key and (base, page.template, key)
+        found = self._pages.get(page.path)
+        if key is None or found is None or found[0] != key:
+            found = (key, fingerprint(page, base, self), page)
+        if key is not None:
+            self.pages[page.path] = found
+        return found[1]
 
     def listing(self, a: Article) -> str:
         return self._memoized(
@@ -195,3 +215,46 @@ class Digests:
     @staticmethod
     def _hash(text: str) -> str:
         return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def identity(value: object) -> object:
+    """A key that is equal for two context values only when `fingerprint` cannot tell them
+    apart: articles by object (see `Digests`), the rest by the values `Digests.of` reads, or
+    more; None for a value with no such rule."""
+    rule = _IDENTITY.get(type(value))
+    return rule(value) if rule else None
+
+
+def _sequence_identity(value: tuple | list) -> object:
+    if set(map(type, value)) <= {Article}:  # the common case, at C speed
+        return tuple(map(id, value))
+    parts = tuple(map(identity, value))
+    return None if None in parts else ("items", parts)
+
+
+def _pager_identity(value: Pager) -> object:
+    items = _sequence_identity(value.items)
+    return items and ("pager", value.number, value.path, value.previous, value.next,
+                      value.total, items)
+
+
+_IDENTITY: dict[type, Callable[[Any], object]] = {
+    Article: id,
+    tuple: _sequence_identity,
+    list: _sequence_identity,
+    Pager: _pager_identity,
+    TagHeading: lambda v: ("heading", v.name, v.slug, v.description),
+    Tag: lambda v: ("tag", v.name, v.slug, v.description, len(v.articles)),
+    Year: lambda v: ("year", v.number,
+                     tuple((m.number, tuple(map(id, m.articles))) for m in v.months)),
+    type(None): lambda v: ("none",),
+    str: lambda v: ("str", v),
+    int: lambda v: ("int", v),
+    bool: lambda v: ("bool", v),
+}
+
+
+def _context_identity(context: Mapping[str, object]) -> tuple | None:
+    keys = tuple(sorted(context))
+    values = tuple(identity(context[k]) for k in keys)
+    return None if None in values else (keys, values)
