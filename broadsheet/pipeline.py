@@ -272,7 +272,7 @@ def _build(
     if not result.ok:
         return result
 
-    planned = pages.plan(site)
+    planned = pages.plan(site, bookkeeping.cards(store, site))
     work = bookkeeping.pages_to_render(store, config, inputs, planned, feeds.plan(site))
     try:
         scratch = later.enter_context(output.scratch(config.output))

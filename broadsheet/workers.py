@@ -24,7 +24,7 @@ from . import budget, lazy
 from .config import Config
 from .diagnostics import Diagnostic, error
 from .read import articles, sources
-from .render import pages, templates
+from .render import pages, templates, views
 
 jinja2 = lazy.module("jinja2")
 
@@ -173,4 +173,9 @@ def _template_error(config: Config, page: pages.Page, exc: jinja2.TemplateError)
         name = Path(name or "").resolve().relative_to(config.root).as_posix()
     except ValueError:
         name = f"{config.templates_dir}/{page.template}"
-    return error(name, line, 0, f"while rendering {page.path}: {exc.message or exc}")
+    message = exc.message or str(exc)
+    hint = ""
+    if isinstance(exc, jinja2.UndefinedError) and "views." in message:  # a listing's view
+        hint = ("a listing shows what `broadsheet/render/views.py` holds (for an article: "
+                f"{', '.join(views.CARD_FIELDS)}); only an article's own page has it all")
+    return error(name, line, 0, f"while rendering {page.path}: {message}", hint)

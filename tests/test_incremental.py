@@ -471,3 +471,19 @@ def test_a_preview_session_takes_the_watchers_paths_instead_of_walking(tmp_path,
     (articles / "linked.md").symlink_to(edited)
     session.changed({"content/articles/linked.md"})
     assert not pipeline.build(config, session=session).ok  # the walk reports the link
+
+
+def test_a_listing_can_show_only_what_its_fingerprint_hashes(tmp_path):
+    """Listings see each article's `views.Card`, which is what their fingerprints hash: a
+    theme showing another field (the word count) in the front page's entries is told so,
+    where it would otherwise leave the page stale after an edit that changes only that."""
+    root = make_repo(tmp_path, FIXTURES / "site")
+    macros = root / "templates/_macros.html"
+    macros.write_text(macros.read_text().replace(
+        "{{ article.reading_minutes }} min read", "{{ article.words }} words"))
+    result = build_repo(root)
+    problems = [d.format() for d in result.diagnostics]
+    assert not result.ok
+    assert any(p.startswith("templates/_macros.html:") and "has no attribute 'words'" in p
+               and "reading_minutes" in p for p in problems), problems
+    assert not (root / "site").exists()

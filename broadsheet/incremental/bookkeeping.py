@@ -21,7 +21,7 @@ from ..config import Config
 from ..diagnostics import Diagnostic, error
 from ..model import Article, Site
 from ..read import images
-from ..render import feeds, pages
+from ..render import feeds, pages, views
 from ..search import state as search
 from ..workers import Rendered
 from . import cache
@@ -97,20 +97,28 @@ def pages_to_render(
         return keys[article.source] + (_text_digest(article.html) if article.links else "")
 
     base = _base_digest(config, inputs)
+    live = {id(card) for _, card in store.cards.values()}
+    store.listings = {k: v for k, v in store.listings.items() if k in live}
     digests = pages.Digests(full, store.listings, store.page_keys)
     fingerprints = {page.path: digests.page(page, base) for page in planned}
-    live = {id(page.context["article"]) for page in planned if "article" in page.context}
-    store.listings = {k: v for k, v in store.listings.items() if k in live}
     store.page_keys = digests.pages
     for feed in planned_feeds:  # a feed shows its articles whole, each at its own address
         fingerprints[feed.path] = _text_digest("\0".join((
-            base, feed.path, feed.title, feed.page,
-            *(digests.listing(a) + full(a) for a in feed.articles))))
+            base, feed.path, feed.title, feed.page, *map(full, feed.articles))))
     out = str(config.output) + os.sep
     keep = frozenset(path for path, fingerprint in fingerprints.items()
                      if store.pages.get(path) == fingerprint and _plain_file(out + path))
     return PageWork(fingerprints, keep, tuple(p for p in planned if p.path not in keep),
                     tuple(f for f in planned_feeds if f.path not in keep))
+
+
+def cards(store: cache.BuildCache, site: Site) -> views.Cards:
+    """What listings show of `site`'s articles, made once per article object (in a preview
+    session, unchanged articles keep theirs from build to build)."""
+    made = views.Cards(store.cards)
+    made.keep_only(site.articles)
+    store.cards = made.kept
+    return made
 
 
 def article_keys(store: cache.BuildCache) -> dict[str, str]:

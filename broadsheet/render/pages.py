@@ -3,12 +3,13 @@
 Each page kind gets a documented context and nothing else (the renderer adds `site`, `url`,
 `asset` and `page_path` to every page):
 
-- `index.html`   pager (of articles)
-- `article.html` article, previous (older), next (newer), related (up to five)
-- `tags.html`    tags
-- `tag.html`     tag (a `TagHeading`: name, slug, description), pager (of the tag's articles)
-- `archive.html` years
-- `year.html`    year, older, newer (neighbouring Year or None)
+- `index.html`   pager (of `views.Card`s)
+- `article.html` article (the `Article`), previous (older), next (newer), related (up to
+  five): cards
+- `tags.html`    tags (`views.TagEntry`: name, slug, description, count)
+- `tag.html`     tag (a `TagHeading`: name, slug, description), pager (of the tag's cards)
+- `archive.html` years (`views.YearEntry`: number, count)
+- `year.html`    year (`views.YearView`: its months' cards), older, newer (`YearEntry`s)
 - `search.html`  (nothing more)
 - `404.html`     (nothing more)
 """
@@ -21,7 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import urls
-from ..model import Article, Site, Tag, Year
+from ..model import Article, Site
+from . import views
+from .views import Card, Cards
 
 
 @dataclass(frozen=True)
@@ -69,15 +72,15 @@ def paginate(items: tuple, per_page: int, path_of: Callable[[int], str]) -> list
     return pagers
 
 
-def plan(site: Site) -> list[Page]:
-    per_page = site.config.per_page
-    pages = [
-        Page(p.path, "index.html", {"pager": p})
-        for p in paginate(site.articles, per_page, urls.home)
-    ]
+def plan(site: Site, cards: Cards | None = None) -> list[Page]:
+    """Every page of the site with its context. Only an article's own page sees the
+    `Article`; every listing sees `views` (cards), which are what fingerprints hash."""
+    per_page, card = site.config.per_page, cards or Cards()
+    articles = tuple(map(card, site.articles))
+    pages = [Page(p.path, "index.html", {"pager": p})
+             for p in paginate(articles, per_page, urls.home)]
 
-    articles = site.articles
-    for i, article in enumerate(articles):
+    for i, article in enumerate(site.articles):
         pages.append(
             Page(
                 article.path,
@@ -86,26 +89,31 @@ def plan(site: Site) -> list[Page]:
                     "article": article,
                     "previous": articles[i + 1] if i + 1 < len(articles) else None,
                     "next": articles[i - 1] if i > 0 else None,
-                    "related": site.related.get(article.path, ()),
+                    "related": tuple(map(card, site.related.get(article.path, ()))),
                 },
             )
         )
 
-    pages.append(Page(urls.tags_index(), "tags.html", {"tags": site.tags}))
+    entries = tuple(views.TagEntry(t.name, t.slug, t.description, len(t.articles))
+                    for t in site.tags)
+    pages.append(Page(urls.tags_index(), "tags.html", {"tags": entries}))
     for tag in site.tags:
         heading = TagHeading(tag.name, tag.slug, tag.description)
-        for pager in paginate(tag.articles, per_page, lambda n, s=tag.slug: urls.tag(s, n)):
+        listed = tuple(map(card, tag.articles))
+        for pager in paginate(listed, per_page, lambda n, s=tag.slug: urls.tag(s, n)):
             pages.append(Page(pager.path, "tag.html", {"tag": heading, "pager": pager}))
 
-    pages.append(Page(urls.archive(), "archive.html", {"years": site.years}))
-    years = site.years
-    for i, year in enumerate(years):
+    years = tuple(views.YearEntry(y.number, y.count) for y in site.years)
+    pages.append(Page(urls.archive(), "archive.html", {"years": years}))
+    for i, year in enumerate(site.years):
+        months = tuple(views.MonthView(m.number, m.name, tuple(map(card, m.articles)))
+                       for m in year.months)
         pages.append(
             Page(
                 year.path,
                 "year.html",
                 {
-                    "year": year,
+                    "year": views.YearView(year.number, year.count, months),
                     "older": years[i + 1] if i + 1 < len(years) else None,
                     "newer": years[i - 1] if i > 0 else None,
                 },
@@ -118,42 +126,38 @@ def plan(site: Site) -> list[Page]:
 
 def fingerprint(page: Page, base: str, digests: Digests) -> str:
     """A hash of everything rendering `page` reads: `base` (code, config, templates, static
-    assets) and the page's context. The page's own `article` and `year` count in full; other
-    articles count by what listings show of them (title, date, summary, tags, ...), and tags
-    and years named in a listing by name and count. Templates keep to that contract (a tag
-    page shows a `TagHeading`, and its articles and their count through its pager); equal
-    fingerprints then mean equal output, which the incremental-build property test checks
-    against clean builds."""
+    assets) and the page's context, where the page's own `article` counts in full and the
+    rest are `views`, each counted whole: a template can show nothing that is not hashed.
+    Equal fingerprints then mean equal output, which the incremental-build property tests
+    check against clean builds."""
     digest = hashlib.sha256(f"{base}\0{page.path}\0{page.template}".encode())
     for key in sorted(page.context):
         value = page.context[key]
         digest.update(f"\0{key}=".encode())
         if key == "article" and isinstance(value, Article):
             digest.update(digests.full(value).encode())
-        elif key == "year" and isinstance(value, Year):
-            digest.update(digests.of(tuple((m.number, m.articles) for m in value.months)).encode())
         else:
             digest.update(digests.of(value).encode())
     return digest.hexdigest()
 
 
 class Digests:
-    """Digests of context values, each computed once per build (a tag's digest is shared by
-    all its pages). `full` gives an article's complete digest, `listing` what lists show.
+    """Digests of context values, each computed once per build (a card's digest is shared by
+    all the pages that list it). `full` gives an article's complete digest.
 
     `kept` and `pages` carry digests from one build to the next in a preview session, where
-    unchanged articles are the same objects (articles are immutable, and each entry holds
-    what its key names by id, so an id is never reused while the entry lives): listing
-    digests by article, and each page's fingerprint with the `identity` of its context."""
+    unchanged articles, and so their cards, are the same objects (immutable, and each entry
+    holds what its key names by id, so an id is never reused while the entry lives): card
+    digests, and each page's fingerprint with the `identity` of its context."""
 
     def __init__(
         self,
         full: Callable[[Article], str],
-        kept: dict[int, tuple[Article, str]] | None = None,
+        kept: dict[int, tuple[Card, str]] | None = None,
         pages: dict[str, tuple[object, str, Page]] | None = None,
     ) -> None:
         self.full = full
-        self._memo: dict[int, tuple[Article, str]] = {} if kept is None else kept
+        self._memo: dict[int, tuple[Card, str]] = {} if kept is None else kept
         self._pages = pages or {}
         self.pages: dict[str, tuple[object, str, Page]] = {}  # this build's, to keep
 
@@ -169,47 +173,27 @@ class Digests:
             self.pages[page.path] = found
         return found[1]
 
-    def listing(self, a: Article) -> str:
-        return self._memoized(
-            a,
-            lambda: repr(
-                (
-                    a.path,
-                    a.title,
-                    a.date.isoformat(),
-                    a.has_time,
-                    a.summary,
-                    a.tags,
-                    a.authors,
-                    a.photo_path,
-                    a.photo and (a.photo.alt, a.photo.width, a.photo.height, a.photo.extension),
-                    a.reading_minutes,
-                )
-            ),
-        )
-
     def of(self, value: object) -> str:
-        if isinstance(value, Article):
-            return self.listing(value)
+        if isinstance(value, Card):
+            return self._card(value)
         if isinstance(value, Pager):
             return (f"pager {value.number} {value.path} {value.previous} {value.next} "
                     f"{value.total} " + self.of(value.items))
-        if isinstance(value, TagHeading):
-            return f"heading {value.name}\0{value.slug}\0{value.description}"
-        if isinstance(value, Tag):  # a tag page's own articles arrive through its pager
-            return f"tag {value.name}\0{value.slug}\0{value.description}\0{len(value.articles)}"
-        if isinstance(value, Year):  # a year page's own months count in `fingerprint`
-            return f"year {value.number} {value.count}"
+        if isinstance(value, TagHeading | views.TagEntry | views.YearEntry):
+            return repr(value)  # every field, strings and numbers
+        if isinstance(value, views.YearView):
+            return f"year {value.number} {value.count} " + self.of(
+                tuple((m.number, m.name, m.articles) for m in value.months))
         if isinstance(value, tuple | list):
             return self._hash("[" + ",".join(self.of(item) for item in value) + "]")
         if value is None or isinstance(value, str | int):
             return repr(value)
         raise TypeError(f"no digest rule for {type(value).__name__}; add one in pages.py")
 
-    def _memoized(self, value: Article, text: Callable[[], str]) -> str:
+    def _card(self, value: Card) -> str:
         found = self._memo.get(id(value))
         if found is None or found[0] is not value:
-            found = self._memo[id(value)] = (value, self._hash(text()))
+            found = self._memo[id(value)] = (value, self._hash(repr(value)))
         return found[1]
 
     @staticmethod
@@ -226,7 +210,7 @@ def identity(value: object) -> object:
 
 
 def _sequence_identity(value: tuple | list) -> object:
-    if set(map(type, value)) <= {Article}:  # the common case, at C speed
+    if set(map(type, value)) <= {Card}:  # the common case, at C speed
         return tuple(map(id, value))
     parts = tuple(map(identity, value))
     return None if None in parts else ("items", parts)
@@ -240,13 +224,15 @@ def _pager_identity(value: Pager) -> object:
 
 _IDENTITY: dict[type, Callable[[Any], object]] = {
     Article: id,
+    Card: id,
     tuple: _sequence_identity,
     list: _sequence_identity,
     Pager: _pager_identity,
     TagHeading: lambda v: ("heading", v.name, v.slug, v.description),
-    Tag: lambda v: ("tag", v.name, v.slug, v.description, len(v.articles)),
-    Year: lambda v: ("year", v.number,
-                     tuple((m.number, tuple(map(id, m.articles))) for m in v.months)),
+    views.TagEntry: lambda v: ("tag", v.name, v.slug, v.description, v.count),
+    views.YearEntry: lambda v: ("years", v.number, v.count),
+    views.YearView: lambda v: ("year", v.number, v.count, tuple(
+        (m.number, m.name, tuple(map(id, m.articles))) for m in v.months)),
     type(None): lambda v: ("none",),
     str: lambda v: ("str", v),
     int: lambda v: ("int", v),
