@@ -175,7 +175,7 @@ def _template_error(config: Config, page: pages.Page, exc: jinja2.TemplateError)
         name = f"{config.templates_dir}/{page.template}"
     message = exc.message or str(exc)
     hint = ""
-    if isinstance(exc, jinja2.UndefinedError) and "views." in message:  # a listing's view
-        hint = ("a listing shows what `broadsheet/render/views.py` holds (for an article: "
-                f"{', '.join(views.CARD_FIELDS)}); only an article's own page has it all")
+    if isinstance(exc, jinja2.UndefinedError) and (shown := views.shown(message)):
+        hint = (f"a listing shows this of it: {', '.join(shown)} (see "
+                "broadsheet/render/views.py); an article's own page has all of the article")
     return error(name, line, 0, f"while rendering {page.path}: {message}", hint)

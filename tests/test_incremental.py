@@ -485,5 +485,5 @@ def test_a_listing_can_show_only_what_its_fingerprint_hashes(tmp_path):
     problems = [d.format() for d in result.diagnostics]
     assert not result.ok
     assert any(p.startswith("templates/_macros.html:") and "has no attribute 'words'" in p
-               and "reading_minutes" in p for p in problems), problems
+               and "reading_minutes, photo" in p for p in problems), problems
     assert not (root / "site").exists()

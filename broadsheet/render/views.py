@@ -51,9 +51,6 @@ class Card:
         return tuple((path, w) for path, w, ext in self.sources if ext == extension and w <= top)
 
 
-CARD_FIELDS = (*(f.name for f in fields(Card)), "photo_sources()")
-
-
 def card(article: Article) -> Card:
     photo = article.photo
     return Card(
@@ -127,3 +124,14 @@ class Cards:
         """Forget the cards of articles that are gone."""
         live = set(map(id, articles))
         self.kept = {k: v for k, v in self.kept.items() if k in live}
+
+
+def shown(message: str) -> tuple[str, ...]:
+    """What the view named in a template error ("'...views.Card object' has no attribute")
+    shows, for the error's hint; () when it names none."""
+    for kind in (Card, TagEntry, YearEntry, MonthView, YearView):
+        if f"views.{kind.__name__} object'" in message:
+            extra = [name for name, value in vars(kind).items() if not name.startswith("_")
+                     and (callable(value) or isinstance(value, property))]
+            return (*(f.name for f in fields(kind)), *extra)
+    return ()
