@@ -487,3 +487,10 @@ def test_a_listing_can_show_only_what_its_fingerprint_hashes(tmp_path):
     assert any(p.startswith("templates/_macros.html:") and "has no attribute 'words'" in p
                and "reading_minutes, photo" in p for p in problems), problems
     assert not (root / "site").exists()
+
+
+def test_the_code_digest_covers_every_module_of_the_engine():
+    """A build trusts the cache only while the engine's code is the same: all of it."""
+    names = {name for name, _ in cache.code_files()}
+    assert {"model.py", "pipeline.py", "render/pages.py", "render/views.py", "search/state.py",
+            "read/markdown.py", "incremental/cache.py", "preview/serve.py"} <= names

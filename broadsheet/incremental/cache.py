@@ -182,10 +182,15 @@ class BuildCache:
 def code_digest() -> str:
     """Changes whenever the engine's code does, so a new version never trusts old results."""
     digest = hashlib.sha256(str(FORMAT).encode())
-    package = Path(__file__).parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
+    for name, path in code_files():
+        digest.update(name.encode() + path.read_bytes())
     return digest.hexdigest()
+
+
+def code_files() -> list[tuple[str, Path]]:
+    """Every module of the engine, every subpackage included, by its name in the package."""
+    package = Path(__file__).resolve().parent.parent  # broadsheet/, above incremental/
+    return [(path.relative_to(package).as_posix(), path) for path in sorted(package.rglob("*.py"))]
 
 
 def config_digest(config: Config) -> str:
