@@ -16,7 +16,7 @@ those after it, which is a full rebuild of the index (as is any change of many d
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -179,7 +179,9 @@ def _recut(previous: Stored, terms: dict[str, str | None], out: dict[str, bytes]
     untouched chunk either side (whose outer boundaries cannot move), are cut again."""
     chunks = previous.chunks
     firsts = [js_sort_key(c.first) for c in chunks]
-    hit = sorted({max(0, bisect_right(firsts, js_sort_key(t)) - 1) for t in terms})
+    changed = sorted((js_sort_key(t), t) for t in terms)  # each span takes its run of these
+    keys = [key for key, _ in changed]
+    hit = sorted({max(0, bisect_right(firsts, key) - 1) for key in keys})
     spans: list[list[int]] = []
     for k in hit:
         lo, hi = max(0, k - 1), min(len(chunks) - 1, k + 1)
@@ -191,13 +193,13 @@ def _recut(previous: Stored, terms: dict[str, str | None], out: dict[str, bytes]
     for i, (lo, hi) in enumerate(spans):
         end = chunks[hi + 1].first if hi + 1 < len(chunks) else None
         entries = dict(previous.run(chunks[lo].first if lo else "", end))
-        for term, text in terms.items():
-            if (lo == 0 or firsts[lo] <= js_sort_key(term)) and (
-                    end is None or js_sort_key(term) < js_sort_key(end)):
-                if text is None:
-                    entries.pop(term, None)
-                else:
-                    entries[term] = text
+        start = bisect_left(keys, firsts[lo]) if lo else 0
+        stop = len(keys) if end is None else bisect_left(keys, js_sort_key(end))
+        for _, term in changed[start:stop]:
+            if (text := terms[term]) is None:
+                entries.pop(term, None)
+            else:
+                entries[term] = text
         ordered = sorted(entries, key=js_sort_key)
         texts = [entries[t] for t in ordered]
         result += [(ordered[s], tuple(ordered[s:e]), texts[s:e])

@@ -10,8 +10,10 @@ the bytes the vectorized cold build writes. This works while documents keep thei
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import accumulate, chain
 from json.encoder import encode_basestring_ascii
 
 from .index import FIELDS, Analysed
@@ -36,13 +38,9 @@ class Entry:
 def decode(text: str) -> Entry:
     term, position, *fields = json.loads(text)
     postings: Postings = []
-    for f in range(len(FIELDS)):
+    for f in range(len(FIELDS)):  # (a common word has thousands of postings: map and zip)
         flat = fields[f] if f < len(fields) and fields[f] else []
-        doc, pairs = 0, []
-        for i in range(0, len(flat), 2):
-            doc += flat[i]
-            pairs.append((doc, flat[i + 1]))
-        postings.append(pairs)
+        postings.append(list(zip(accumulate(flat[0::2]), flat[1::2], strict=True)))
     return Entry(term, position, postings)
 
 
@@ -56,11 +54,10 @@ def encode(entry: Entry) -> str:
         if not pairs:
             parts.append("0")
             continue
-        previous, numbers = 0, []
-        for doc, tf in pairs:
-            numbers += (str(doc - previous), str(tf))
-            previous = doc
-        parts.append("[" + ",".join(numbers) + "]")
+        docs = [doc for doc, _ in pairs]
+        deltas = map(operator.sub, docs, [0, *docs[:-1]])
+        numbers = chain.from_iterable(zip(deltas, (tf for _, tf in pairs), strict=True))
+        parts.append("[" + ",".join(map(str, numbers)) + "]")
     return "[" + ",".join(parts) + "]"
 
 
