@@ -54,9 +54,9 @@ def encode(entry: Entry) -> str:
         if not pairs:
             parts.append("0")
             continue
-        docs = [doc for doc, _ in pairs]
-        deltas = map(operator.sub, docs, [0, *docs[:-1]])
-        numbers = chain.from_iterable(zip(deltas, (tf for _, tf in pairs), strict=True))
+        docs, tfs = zip(*pairs, strict=True)
+        deltas = map(operator.sub, docs, (0, *docs[:-1]))
+        numbers = chain.from_iterable(zip(deltas, tfs, strict=True))
         parts.append("[" + ",".join(map(str, numbers)) + "]")
     return "[" + ",".join(parts) + "]"
 
