@@ -137,12 +137,17 @@ def _remove_abandoned(output: Path) -> None:
 
 
 def _unused(folder: Path) -> bool:
-    """No build holds the lock of this `scratch` folder (the lock is freed when it dies)."""
+    """This is a `scratch` folder no build holds the lock of (the lock is freed when the build
+    dies): it holds only the numbered pages a build writes, so a folder of that name that
+    came with the repository is left alone."""
     try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError:
         return False
     try:
+        with os.scandir(fd) as entries:
+            if not all(e.name.isdigit() and e.is_file(follow_symlinks=False) for e in entries):
+                return False
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
     except OSError:

@@ -288,3 +288,10 @@ def test_a_killed_builds_scratch_folder_is_removed_but_not_a_running_ones(tmp_pa
         (root / "content/articles/third-way.md").read_text() + "\nMore.\n")
     assert build_repo(root).ok
     assert not running.exists()
+    theirs = root / ".site.render-notes"  # a folder of that name that is not a build's
+    theirs.mkdir()
+    (theirs / "plan.md").write_text("keep me")
+    (root / "content/articles/third-way.md").write_text(
+        (root / "content/articles/third-way.md").read_text() + "\nAgain.\n")
+    assert build_repo(root).ok
+    assert (theirs / "plan.md").read_text() == "keep me"

@@ -93,8 +93,9 @@ def pages_to_render(
     whose file in site/ is not the one they describe."""
     keys = article_keys(store)
 
-    def full(article: Article) -> str:
-        return keys[article.source] + (_text_digest(article.html) if article.links else "")
+    def full(article: Article) -> str:  # (the key is of the bytes: a renamed file keeps it)
+        return "\0".join((article.source, keys[article.source],
+                          _text_digest(article.html) if article.links else ""))
 
     base = _base_digest(config, inputs)
     live = {id(card) for _, card in store.cards.values()}
