@@ -19,7 +19,7 @@ from .diagnostics import Diagnostic, error, has_errors
 from .incremental import bookkeeping, cache
 from .incremental import inputs as inputs_module
 from .read import sources
-from .render import feeds, pages, sitemap, templates
+from .render import feeds, pages, sitemap, templates, views
 
 Progress = workers.Progress
 
@@ -77,8 +77,9 @@ def load_site(
     for (_, source_name, _, key), result in zip(misses, parsed, strict=True):
         results[source_name] = result
         if store is not None:
+            card = pages.card_digest(views.card(result[0])) if result[0] else ""
             store.articles[source_name] = cache.ArticleEntry(
-                key, _photo_state(result[0], inputs), result
+                key, _photo_state(result[0], inputs), result, card
             )
     if store is not None:
         for stale in set(store.articles) - set(results):
@@ -128,9 +129,12 @@ class _Database:
 
     def __init__(self, config: Config) -> None:
         self.config = config
+        self.recorded: dict[str, tuple[str, str]] | None = None  # `seen`, once read
 
     def seen(self) -> dict[str, tuple[str, str]]:
-        return cache.load_seen(self.config)
+        if self.recorded is None:
+            self.recorded = cache.load_seen(self.config)
+        return self.recorded
 
     def inputs(self) -> inputs_module.Inputs:
         """Every input file, read (see `inputs`)."""
@@ -141,7 +145,7 @@ class _Database:
 
     def start(self) -> tuple[cache.BuildCache, cache.BuildCache]:
         """The cache this build starts from, and what the database holds (to save changes)."""
-        store = cache.load(self.config)
+        store = cache.load(self.config, self.recorded)
         return store, store.snapshot()
 
     def committed(self, store: cache.BuildCache) -> None:

@@ -37,14 +37,15 @@ from ..search import state
 from ..search.index import js_sort_key
 
 CACHE_DIR = ".broadsheet-cache"
-FORMAT = 4
+FORMAT = 5
 Result = tuple[Article | None, dict[tuple[str, str], tuple[int, int]], list[Diagnostic]]
 Analysed = tuple[tuple[tuple[str, ...], tuple[int, ...], int], ...]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (source TEXT PRIMARY KEY, key TEXT NOT NULL,
-    deps TEXT NOT NULL, result TEXT NOT NULL, html TEXT NOT NULL, text TEXT NOT NULL);
+    deps TEXT NOT NULL, result TEXT NOT NULL, card TEXT NOT NULL, html TEXT NOT NULL,
+    text TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT, digest TEXT,
     copied INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS spare (path TEXT PRIMARY KEY, digest TEXT NOT NULL);
@@ -129,6 +130,7 @@ class ArticleEntry:
     key: str  # SHA-256 of the vocabulary and the file's bytes
     photo: tuple | None  # ((file, content digest or False), ...) the result depended on
     result: Result  # as articles.load returned it
+    card: str = ""  # the digest of the article's card (`pages.card_digest`), "" for none
 
 
 @dataclass(frozen=True)
@@ -267,29 +269,32 @@ def _open(path: Path, config: Config, create: bool) -> sqlite3.Connection | None
     return db
 
 
-def load(config: Config) -> BuildCache:
-    """Everything the last build kept; an empty cache when there is none or it is not usable."""
+def load(config: Config, seen: dict[str, tuple[str, str]] | None = None) -> BuildCache:
+    """Everything the last build kept; an empty cache when there is none or it is not usable.
+    `seen`: the `seen` table, when the caller read it already (`load_seen`)."""
     try:
         with _connect(config, create=False) as db:
-            return _load(db, location(config)) if db is not None else BuildCache()
+            return _load(db, location(config), seen) if db is not None else BuildCache()
     except (sqlite3.Error, ValueError, OSError):
         return BuildCache()
 
 
-def _load(db: sqlite3.Connection, path: Path) -> BuildCache:
+def _load(
+    db: sqlite3.Connection, path: Path, seen: dict[str, tuple[str, str]] | None
+) -> BuildCache:
     cache = BuildCache()
     bodies = _Bodies(path)
-    for source, key, deps, result in db.execute(
-        "SELECT source, key, deps, result FROM articles"
+    for source, key, deps, result, card in db.execute(
+        "SELECT source, key, deps, result, card FROM articles"
     ):
         try:
-            entry = ArticleEntry(key, _deps(deps), records.loads(result, Result))
+            entry = ArticleEntry(key, _deps(deps), records.loads(result, Result), _text(card))
         except ValueError:
             continue  # one bad record costs one parse
         if entry.result[0] is not None:  # a fresh record: no other reference to it yet
             object.__setattr__(entry.result[0], "body", StoredBody(bodies, source, key))
         cache.articles[source] = entry
-    cache.seen = _seen(db)
+    cache.seen = _seen(db) if seen is None else seen
     state = {key: json.loads(value) for key, value in db.execute("SELECT * FROM state")}
     if "site_id" not in state:
         return cache
@@ -305,6 +310,12 @@ def _load(db: sqlite3.Connection, path: Path) -> BuildCache:
     if state.get("spare_id"):
         cache.spare_id, cache.spare = state["spare_id"], dict(db.execute("SELECT * FROM spare"))
     return cache
+
+
+def _text(value: object) -> str:
+    if type(value) is not str:
+        raise ValueError("not text")
+    return value
 
 
 def _deps(text: str) -> tuple | None:
@@ -378,7 +389,7 @@ def _save(db: sqlite3.Connection, cache: BuildCache, before: BuildCache) -> None
         gone = before.articles.keys() - cache.articles.keys()
         db.executemany("DELETE FROM articles WHERE source = ?", ((s,) for s in gone))
         db.executemany(
-            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 _article_row(source, e)
                 for source, e in cache.articles.items()
@@ -430,7 +441,7 @@ def _article_row(source: str, entry: ArticleEntry) -> tuple:
     if article is not None:
         article = dataclasses.replace(article, body=_NO_BODY)
     return (source, entry.key, json.dumps(entry.photo), records.dumps((article, marks, problems)),
-            body.html, body.text)
+            entry.card, body.html, body.text)
 
 
 def _output_rows(cache: BuildCache) -> dict[str, tuple]:

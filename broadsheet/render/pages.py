@@ -193,12 +193,17 @@ class Digests:
     def _card(self, value: Card) -> str:
         found = self._memo.get(id(value))
         if found is None or found[0] is not value:
-            found = self._memo[id(value)] = (value, self._hash(repr(value)))
+            found = self._memo[id(value)] = (value, card_digest(value))
         return found[1]
 
     @staticmethod
     def _hash(text: str) -> str:
         return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def card_digest(card: Card) -> str:
+    """What a listing's fingerprint counts of a listed article: its card, every field."""
+    return hashlib.sha1(repr(card).encode(), usedforsecurity=False).hexdigest()
 
 
 def identity(value: object) -> object:
