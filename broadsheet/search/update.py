@@ -136,15 +136,24 @@ def update(
     touched, moved = _touched(old, new)
     touched.update(term for term, where in moved.items()
                    if term not in touched and (text := entries.get(term)) and _first(text) in where)
+    counts = {doc: [dict(zip(terms, tfs, strict=True)) for terms, tfs, _ in analysed]
+              for doc, analysed in sorted(new.items())}
     out: dict[str, str | None] = {}
     for term in touched:
         text = entries.get(term)
+        added: Postings = [[] for _ in FIELDS]
+        for doc, fields in counts.items():
+            for f, found in enumerate(fields):
+                if (tf := found.get(term)) is not None:
+                    added[f].append((doc, tf))
+        if text and not old and (result := _appended(text, added)) is not None:
+            if result != text:
+                out[term] = result
+            continue
         entry = decode(text) if text else Entry(term, 0, [[] for _ in FIELDS])
         postings: Postings = [[p for p in field if p[0] not in changed] for field in entry.postings]
-        for doc, analysed in new.items():
-            for f, (terms, counts, _) in enumerate(analysed):
-                if term in terms:
-                    postings[f].append((doc, counts[terms.index(term)]))
+        for field, more in zip(postings, added, strict=True):
+            field += more
         for field in postings:
             field.sort()
         if not any(postings):
@@ -163,3 +172,34 @@ def update(
         if result != text:
             out[term] = result
     return out
+
+
+def _appended(text: str, added: Postings) -> str | None:
+    """`text` with the postings `added` (per field, ascending) after those of its fields, as
+    `encode` would write the whole entry, without decoding it: documents added at the end of
+    the archive leave every posting before them and the term's first appearance as they are.
+    None when an added document is not above every one the field lists."""
+    end = json.decoder.scanstring(text, 2)[1]  # past the term
+    at = text.index(",", end + 1) + 1  # past the position
+    head, fields = text[:at], []
+    while at < len(text) - 1:
+        if text[at] == "[":
+            close = text.index("]", at)
+            fields.append(text[at : close + 1])
+            at = close + 2
+        else:  # "0": an empty field
+            fields.append("0")
+            at += 2
+    for f, pairs in enumerate(added):
+        if not pairs:
+            continue
+        fields += ["0"] * (f + 1 - len(fields))
+        numbers = fields[f][1:-1].split(",") if fields[f] != "0" else []
+        last = sum(map(int, numbers[0::2]))
+        if pairs[0][0] <= last and numbers:
+            return None
+        docs, tfs = zip(*pairs, strict=True)
+        deltas = map(operator.sub, docs, (last, *docs[:-1]))
+        more = ",".join(map(str, chain.from_iterable(zip(deltas, tfs, strict=True))))
+        fields[f] = f"{fields[f][:-1]},{more}]" if numbers else f"[{more}]"
+    return head + ",".join(fields) + "]"
