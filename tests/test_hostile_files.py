@@ -574,6 +574,7 @@ def test_a_site_title_cut_by_a_yaml_comment_is_a_warning(tmp_path):
     "{{ cycler.__init__.__globals__.os.popen('touch PWNED').read() }}",
     "{{ ''.__class__.__mro__[1].__subclasses__() }}",
     "{% set x = site.config.__class__ %}{{ x.__init__.__globals__ }}",
+    "{{ site.config.__dataclass_fields__ }}",
 ])
 def test_a_template_cannot_run_commands_or_reach_python_internals(tmp_path, payload):
     root = make_repo(tmp_path, FIXTURES / "site")
@@ -584,6 +585,39 @@ def test_a_template_cannot_run_commands_or_reach_python_internals(tmp_path, payl
     assert any("while rendering 404.html" in m and ("unsafe" in m or "undefined" in m)
                for m in messages(result)), messages(result)
     assert not (root / "PWNED").exists() and not (root / "site").exists()
+
+
+def test_the_sandboxs_shortcut_for_record_fields_answers_as_jinja_would():
+    """`templates._sandbox` allows a frozen record's fields without Jinja's own checks: for
+    every record a template can reach, and names around them, it must decide as they do."""
+    import dataclasses
+
+    import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from broadsheet import model
+    from broadsheet.render import pages, templates, views
+
+    ours, stock = templates.environment(jinja2.DictLoader({})), ImmutableSandboxedEnvironment()
+    kinds = [k for module in (model, views, pages, templates, config_module)
+             for k in vars(module).values() if isinstance(k, type) and dataclasses.is_dataclass(k)]
+    assert model.Article in kinds and views.Card in kinds and config_module.Config in kinds
+    for kind in kinds:
+        record = object.__new__(kind)
+        names = [f.name for f in dataclasses.fields(kind)]
+        for name in (*names, "__class__", "__init__", "__dataclass_fields__", "_x", "mro"):
+            assert ours.is_safe_attribute(record, name, None) == stock.is_safe_attribute(
+                record, name, None), (kind, name)
+
+    @dataclasses.dataclass
+    class Mutable:
+        items: list
+
+    class Listed(list):
+        pass
+
+    assert templates._record_fields(Mutable) == templates._record_fields(Listed) == frozenset()
+    assert not ours.is_safe_attribute([], "append", None)
 
 
 def test_a_template_includes_only_the_themes_own_files(tmp_path):
