@@ -1,7 +1,9 @@
-"""The parse and render stages, run in forked worker processes when there is enough to do.
+"""The parse, render and search-analysis stages, run in forked worker processes when there is
+enough to do.
 
-Parsing Markdown and rendering pages are pure functions of their inputs, so they can run on
-every core; results come back in order, so the output is byte for byte that of a serial run.
+Parsing Markdown, rendering pages and analysing documents for search are pure functions of
+their inputs, so they can run on every core; results come back in order, so the output is byte
+for byte that of a serial run.
 Workers inherit their inputs through `fork` (the module global `_WORK`), which avoids pickling
 the site model for every batch.
 """
@@ -64,6 +66,25 @@ def parse_all(
         return _in_workers(_parse_batch, len(jobs), progress, "parsing articles")
     finally:
         _WORK = ()
+
+
+def map_numbers(function: Callable[[int], object], count: int, progress: Progress | None = None,
+                label: str = "") -> list:
+    """`function(n)` for each n below `count`, in order: in forked workers when there are
+    many (the function, a closure too, reaches them by `fork`, never by pickle)."""
+    if count < PARALLEL_FROM or not _can_fork():
+        return [function(n) for n in range(count)]
+    global _WORK
+    _WORK = (function,)
+    try:
+        return _in_workers(_numbers_batch, count, progress, label)
+    finally:
+        _WORK = ()
+
+
+def _numbers_batch(batch: range) -> list:
+    (function,) = _WORK
+    return [function(n) for n in batch]
 
 
 def _in_workers(function, jobs: int, progress: Progress | None = None, label: str = "") -> list:

@@ -16,10 +16,12 @@ those after it, which is a full rebuild of the index (as is any change of many d
 from __future__ import annotations
 
 import hashlib
+import sys
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from .. import workers
 from ..model import Site
 from . import files, index, update
 from .index import Analysed, Analyser, Doc, js_sort_key
@@ -110,13 +112,18 @@ def search_files(docs: list[Doc], entries: list[dict], cut_every: int = index.CU
 def _cold(document: Callable[[int], Doc], entry: Callable[[int], dict],
           wanted: list[tuple[str, str]], analyser: Analyser, cut_every: int = index.CUT_EVERY
           ) -> Built:
-    """The index built whole; documents are analysed one at a time (their text is not kept:
-    at 10,000 articles it was 100 MB)."""
-    analysed, keys = [], []
-    for n in range(len(wanted)):
+    """The index built whole; documents are analysed in workers, each keeping only its
+    analysis (their text is not kept: at 10,000 articles it was 100 MB)."""
+    def analyse(n: int) -> tuple[Analysed, bytes]:
         doc = document(n)
-        analysed.append(analyser.analyse(doc))
-        keys.append(_key(doc))
+        return analyser.analyse(doc), _key(doc)
+
+    analysed, keys = [], []
+    for found, key in workers.map_numbers(analyse, len(wanted)):
+        # a worker's strings: one object a term again, as `Analyser.analyse` makes them
+        analysed.append(tuple((tuple(map(sys.intern, terms)), counts, length)
+                              for terms, counts, length in found))
+        keys.append(key)
     built = index.build(analysed)
     texts = index.entries(built)
     cut = index.chunks(built.terms, texts, cut_every)
