@@ -494,3 +494,21 @@ def test_the_code_digest_covers_every_module_of_the_engine():
     names = {name for name, _ in cache.code_files()}
     assert {"model.py", "pipeline.py", "render/pages.py", "render/views.py", "search/state.py",
             "read/markdown.py", "incremental/cache.py", "preview/serve.py"} <= names
+
+
+def test_many_files_are_hashed_on_threads_with_the_same_digests_and_errors(tmp_path):
+    """Photos are hashed on two threads from 64 files on (`inputs._file_digests`): each
+    digest is the file's own, in the order asked, and a file that cannot be read is told."""
+    from broadsheet.incremental import inputs
+    from broadsheet.read import sources
+
+    paths = []
+    for n in range(80):
+        path = tmp_path / f"photo-{n}.jpg"
+        path.write_bytes(os.urandom(3000 + n))
+        paths.append(str(path))
+    paths.insert(40, str(tmp_path / "gone.jpg"))
+    found = inputs._file_digests(paths)
+    assert list(found) == paths
+    assert isinstance(found.pop(str(tmp_path / "gone.jpg")), FileNotFoundError)
+    assert found == {p: sources.file_digest(Path(p)) for p in found}
