@@ -180,6 +180,7 @@ class Session(_Database):
         super().__init__(config)
         self.on_rendered = rendered  # told of each build's changed pages as soon as they are
         self.store = cache.load(config)
+        self.store.page_keys = {}  # fingerprints kept from build to build
         self.saved = self.store.snapshot()  # what the database holds
         self.listings: tuple[sources.Listing, ...] | None = None  # of the last build
         self.pending: set[str] | None = None  # changed since, as the watcher said (None: unknown)
@@ -212,6 +213,8 @@ class Session(_Database):
         return self.store, self.saved
 
     def committed(self, store: cache.BuildCache) -> None:
+        if store.page_keys is None:  # a clean build's: kept from now on
+            store.page_keys = {}
         self.store, self.saved = store, store.snapshot()
 
     def rendered(self, pages: dict[str, workers.Rendered]) -> None:

@@ -157,7 +157,7 @@ class BuildCache:
     search_files: tuple[str, ...] = ()  # its search files
     search_built: state.Built | None = None  # the search index to commit with this build
     listings: dict = field(default_factory=dict)  # in memory only: see `pages.Digests`
-    page_keys: dict = field(default_factory=dict)  # in memory only: see `pages.Digests`
+    page_keys: dict | None = None  # in memory only, kept by a session: see `pages.Digests`
     cards: dict = field(default_factory=dict)  # in memory only: see `views.Cards`
     spare_id: str = ""  # the spare tree beside it (output.py), by its marker
     spare: dict[str, str] | None = None  # file -> digest in the spare tree
