@@ -119,10 +119,11 @@ def cards(store: cache.BuildCache, site: Site) -> views.Cards:
     made = views.Cards(store.cards)
     made.keep_only(site.articles)
     store.cards = made.kept
-    for article in site.articles:  # each card's digest, as the build that parsed it made it
-        card, entry = made(article), store.articles.get(article.source)
-        if entry and entry.card and store.listings.get(id(card), (None,))[0] is not card:
-            store.listings[id(card)] = (card, entry.card)
+    if not store.listings:  # each card's digest, as the build that parsed it made it (a
+        for article in site.articles:  # session keeps them itself, by card)
+            card, entry = made(article), store.articles.get(article.source)
+            if entry and entry.card:
+                store.listings[id(card)] = (card, entry.card)
     return made
 
 
