@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from html import unescape
@@ -182,20 +183,27 @@ class Site:
     related: dict[str, tuple[Article, ...]] = field(default_factory=dict)  # by article path
 
 
-def related_articles(articles: tuple[Article, ...], limit: int = 5) -> dict[str, tuple]:
+RelatedNumbers = Callable[[tuple[tuple[str, ...], ...], int], tuple[tuple[int, ...], ...]]
+
+
+def related_articles(
+    articles: tuple[Article, ...], limit: int = 5, numbers: RelatedNumbers | None = None
+) -> dict[str, tuple]:
     """For each article, up to `limit` others sharing the most tags, the newest first among
     equals. Each tag is a bit set over the articles (newest = bit 0); adding an article's tag
     sets into a counter kept as bit planes (plane b holds bit b of every article's count)
     counts the shared tags of all articles at once, in a few big-integer operations per tag
     (the union of all k-tag intersections doubled with every tag: 25 tags took 14 s).
-    Depends only on each article's tags: kept while they stay the same (a preview's save)."""
-    chosen = _related_numbers(tuple(tuple(t.slug for t in a.tags) for a in articles), limit)
+    Depends only on each article's tags: kept while they stay the same (a preview's save;
+    `numbers`, given, may answer from a build cache)."""
+    chosen = (numbers or related_numbers)(tuple(tuple(t.slug for t in a.tags) for a in articles),
+                                          limit)
     return {a.path: tuple(articles[n] for n in numbers)
             for a, numbers in zip(articles, chosen, strict=True)}
 
 
 @functools.lru_cache(maxsize=1)
-def _related_numbers(tags: tuple[tuple[str, ...], ...], limit: int) -> tuple[tuple[int, ...], ...]:
+def related_numbers(tags: tuple[tuple[str, ...], ...], limit: int) -> tuple[tuple[int, ...], ...]:
     """`related_articles` by number, from each article's tag slugs."""
     bits: dict[str, int] = {}
     for number, slugs in enumerate(tags):
@@ -253,6 +261,7 @@ def assemble(
     tag_marks: dict,
     descriptions: dict | None = None,
     sources: frozenset[str] = frozenset(),
+    related: RelatedNumbers | None = None,
 ) -> tuple[Site, list[Diagnostic]]:
     """Build the site from valid articles. `tag_marks[(source, slug)]` is the line/column of a
     tag in its file, for messages about tag spellings; `sources` names every article file
@@ -315,7 +324,8 @@ def assemble(
         for y, months in sorted(years.items(), reverse=True)
     )
     ordered = tuple(ordered)
-    return Site(config, ordered, tuple(tags), year_list, related_articles(ordered)), diagnostics
+    related_to = related_articles(ordered, numbers=related)
+    return Site(config, ordered, tuple(tags), year_list, related_to), diagnostics
 
 
 def _resolve_links(

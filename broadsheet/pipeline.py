@@ -93,7 +93,9 @@ def load_site(
             loaded.append(article)
             marks.update(tag_marks)
     descriptions = {slug: info.description for slug, info in tags.tags.items()}
-    site, problems = model.assemble(config, loaded, marks, descriptions, frozenset(results))
+    related = bookkeeping.related_numbers(store) if store is not None else None
+    site, problems = model.assemble(config, loaded, marks, descriptions, frozenset(results),
+                                    related)
     return site, diagnostics + problems
 
 

@@ -16,7 +16,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import output, urls
+from .. import model, output, urls
 from ..config import Config
 from ..diagnostics import Diagnostic, error
 from ..model import Article, Site
@@ -125,6 +125,20 @@ def cards(store: cache.BuildCache, site: Site) -> views.Cards:
             if entry and entry.card:
                 store.listings[id(card)] = (card, entry.card)
     return made
+
+
+def related_numbers(store: cache.BuildCache) -> model.RelatedNumbers:
+    """`model.related_numbers`, answered from `store` while every article's tags are the ones
+    it was computed for (a tenth of a second at 10,000 articles), and kept there."""
+    def numbers(tags: tuple[tuple[str, ...], ...], limit: int) -> tuple[tuple[int, ...], ...]:
+        key = _text_digest(repr((tags, limit)))
+        if store.related and store.related[0] == key and len(store.related[1]) == len(tags) \
+                and all(n < len(tags) for row in store.related[1] for n in row):
+            return store.related[1]
+        found = model.related_numbers(tags, limit)
+        store.related = (key, found)
+        return found
+    return numbers
 
 
 def article_keys(store: cache.BuildCache) -> dict[str, str]:

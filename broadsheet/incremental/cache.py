@@ -161,6 +161,7 @@ class BuildCache:
     cards: dict = field(default_factory=dict)  # in memory only: see `views.Cards`
     spare_id: str = ""  # the spare tree beside it (output.py), by its marker
     spare: dict[str, str] | None = None  # file -> digest in the spare tree
+    related: tuple[str, tuple] | None = None  # (digest of every article's tags, numbers)
 
     def forget_site(self) -> None:
         """Drop what is known about the output folder (it is not the build recorded)."""
@@ -296,6 +297,7 @@ def _load(
         cache.articles[source] = entry
     cache.seen = _seen(db) if seen is None else seen
     state = {key: json.loads(value) for key, value in db.execute("SELECT * FROM state")}
+    cache.related = _related(state.get("related"))
     if "site_id" not in state:
         return cache
     cache.site_id = state["site_id"]
@@ -310,6 +312,18 @@ def _load(
     if state.get("spare_id"):
         cache.spare_id, cache.spare = state["spare_id"], dict(db.execute("SELECT * FROM spare"))
     return cache
+
+
+def _related(value: object) -> tuple[str, tuple] | None:
+    """`model.related_numbers`'s answer as the last build kept it, if it has that shape."""
+    try:
+        key, numbers = value
+        chosen = tuple(tuple(n) for n in numbers)
+    except (TypeError, ValueError):
+        return None
+    if type(key) is not str or not all(type(n) is int for row in chosen for n in row):
+        return None
+    return key, chosen
 
 
 def _text(value: object) -> str:
@@ -414,6 +428,7 @@ def _save(db: sqlite3.Connection, cache: BuildCache, before: BuildCache) -> None
             "manifest": records.encode(cache.manifest),
             "search_files": list(cache.search_files),
             "spare_id": cache.spare_id,
+            "related": cache.related,
         }
         db.execute("DELETE FROM state")
         if cache.site_id:
