@@ -227,6 +227,30 @@ def related_numbers(tags: tuple[tuple[str, ...], ...], limit: int) -> tuple[tupl
     return tuple(related)
 
 
+def related_numbers_with_newest(
+    tags: tuple[tuple[str, ...], ...], limit: int, before: tuple[tuple[int, ...], ...]
+) -> tuple[tuple[int, ...], ...]:
+    """`related_numbers(tags, limit)` when `before` is `related_numbers(tags[1:], limit)`: one
+    new article, the newest (a new article usually is). Every other article's choice is the
+    first `limit` of its others by (most shared tags, newest), so its new choice is the first
+    `limit` of its old choice and the new article: only articles sharing a tag with it
+    change, and nothing is counted again for the rest."""
+    newest, mine = tags[0], set(tags[0])
+    shared = [sum(slug in mine for slug in slugs) for slugs in tags]  # with the newest
+    own = sorted((-sum(slug in set(slugs) for slug in newest), n)
+                 for n, slugs in enumerate(tags) if n and shared[n])
+    result = [tuple(n for count, n in own[:limit] if count)]
+    for n, (slugs, chosen) in enumerate(zip(tags[1:], before, strict=True), start=1):
+        moved = tuple(c + 1 for c in chosen)
+        if not shared[n]:
+            result.append(moved)
+            continue
+        counts = {c: sum(slug in set(tags[c]) for slug in slugs) for c in moved}
+        counts[0] = shared[n]
+        result.append(tuple(sorted(counts, key=lambda c: (-counts[c], c))[:limit]))
+    return tuple(result)
+
+
 def _count_planes(masks) -> list[int]:
     """Bit planes of the per-bit count of `masks`: a ripple-carry addition of each mask."""
     planes: list[int] = []

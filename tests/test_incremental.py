@@ -517,8 +517,8 @@ def test_many_files_are_hashed_on_threads_with_the_same_digests_and_errors(tmp_p
 def test_related_articles_come_from_the_cache_while_every_articles_tags_stay(tmp_path,
                                                                             monkeypatch):
     """An edit that changes no tags takes the related articles' numbers from the cache (a
-    tenth of a second at 10,000 articles); a tag changed computes them again, and the site
-    equals a clean build's."""
+    tenth of a second at 10,000 articles), a new newest article updates them, a tag changed
+    computes them again; and the site equals a clean build's."""
     from broadsheet import model
 
     root = make_repo(tmp_path, FIXTURES / "site")
@@ -532,6 +532,9 @@ def test_related_articles_come_from_the_cache_while_every_articles_tags_stay(tmp
     assert build_repo(root).ok and computed == []
     text = third.read_text()
     third.write_text(text.replace("tags: [", "tags: [Brand new, ", 1))
+    assert build_repo(root).ok and len(computed) == 1
+    (root / "content/articles/newest.md").write_text(  # updated from the last choice
+        '---\ntitle: "Newest"\ndate: 2030-01-02\ntags: [libraries, Brand new]\n---\nNew.\n')
     assert build_repo(root).ok and len(computed) == 1
     reference = clean_copy(root, tmp_path / "clean")
     assert build_repo(reference).ok

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, build_repo, make_repo
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from broadsheet.model import Article, Body, TagRef, related_articles
 
@@ -145,6 +147,19 @@ def test_related_reading_prefers_most_shared_tags_then_recency():
     assert [a.slug for a in related["2020/a0/index.html"]] == ["a5", "a3", "a2", "a8", "a7"]
     assert related["2020/a4/index.html"] == ()
     assert related == related_articles(articles)  # deterministic
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from("abcdefg"), max_size=4).map(tuple), min_size=2,
+                max_size=30).map(tuple), st.integers(1, 6))
+def test_related_numbers_with_a_new_newest_article_equal_those_counted_again(tags, limit):
+    """`model.related_numbers_with_newest` updates the last build's choice for an added newest
+    article (tags[0]); it must choose exactly as counting every article again does."""
+    from broadsheet import model
+
+    count = model.related_numbers.__wrapped__
+    assert model.related_numbers_with_newest(tags, limit, count(tags[1:], limit)) == count(
+        tags, limit)
 
 
 def _huge_png(path: Path, width: int, height: int) -> None:
