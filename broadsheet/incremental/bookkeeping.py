@@ -134,16 +134,16 @@ def related_numbers(store: cache.BuildCache) -> model.RelatedNumbers:
     def kept(tags: tuple[tuple[str, ...], ...], limit: int) -> tuple | None:
         if not store.related or store.related[0] != _text_digest(repr((tags, limit))):
             return None
-        found = store.related[1]
-        ok = len(found) == len(tags) and all(n < len(tags) for row in found for n in row)
-        return found if ok else None
+        return store.related[1] if len(store.related[1]) == len(tags) else None
 
     def numbers(tags: tuple[tuple[str, ...], ...], limit: int) -> tuple[tuple[int, ...], ...]:
+        if store.related and store.related_of == (tags, limit):  # a preview session's save
+            return store.related[1]
         if (found := kept(tags, limit)) is None:
             before = kept(tags[1:], limit) if tags else None
             found = (model.related_numbers_with_newest(tags, limit, before) if before is not None
                      else model.related_numbers(tags, limit))
-        store.related = (_text_digest(repr((tags, limit))), found)
+        store.related, store.related_of = (_text_digest(repr((tags, limit))), found), (tags, limit)
         return found
     return numbers
 

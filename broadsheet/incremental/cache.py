@@ -162,6 +162,7 @@ class BuildCache:
     spare_id: str = ""  # the spare tree beside it (output.py), by its marker
     spare: dict[str, str] | None = None  # file -> digest in the spare tree
     related: tuple[str, tuple] | None = None  # (digest of every article's tags, numbers)
+    related_of: tuple | None = None  # in memory only: the tags and limit `related` is of
 
     def forget_site(self) -> None:
         """Drop what is known about the output folder (it is not the build recorded)."""
@@ -321,7 +322,8 @@ def _related(value: object) -> tuple[str, tuple] | None:
         chosen = tuple(tuple(n) for n in numbers)
     except (TypeError, ValueError):
         return None
-    if type(key) is not str or not all(type(n) is int for row in chosen for n in row):
+    if type(key) is not str or not all(type(n) is int and 0 <= n < len(chosen)
+                                       for row in chosen for n in row):
         return None
     return key, chosen
 
