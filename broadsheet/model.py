@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from html import unescape
@@ -355,34 +355,28 @@ def assemble(
 def _resolve_links(
     articles: list[Article], sources: frozenset[str]
 ) -> tuple[list[Article], list[Diagnostic]]:
-    """Point links to other articles' files at those articles' pages; report the broken ones.
-    All marks of an article are replaced in one pass over its HTML (a replace per link was
+    """Point links to other articles' files at those articles' pages; report the broken ones."""
+    path_of = {a.source: a.path for a in articles}
+    problems = [
+        error(a.source, line, 0, f"link to {target!r}: no such article",
+              "link to the other article's .md file by its relative path")
+        for a in articles for target, line in a.links
+        if target not in path_of and target not in sources  # else told in the target's file
+    ]
+    return [resolve_links(a, path_of) for a in articles], problems
+
+
+def resolve_links(article: Article, path_of: Mapping[str, str]) -> Article:
+    """`article` with its links to other articles' files pointing at their pages (`path_of`:
+    each page's path by its source, for the articles of the site); a link to any other file
+    keeps its mark. All marks are replaced in one pass over the HTML (a replace per link was
     quadratic for an article full of links)."""
-    by_source = {a.source: a for a in articles}
-    problems: list[Diagnostic] = []
-    resolved = []
-    for a in articles:
-        pages: dict[str, str] = {}  # target file -> relative URL of its page
-        for target, line in a.links:
-            other = by_source.get(target)
-            if other is not None:
-                pages[target] = urls.relative(a.path, other.path)
-            elif target not in sources:  # else the target has errors of its own, told there
-                problems.append(
-                    error(
-                        a.source,
-                        line,
-                        0,
-                        f"link to {target!r}: no such article",
-                        "link to the other article's .md file by its relative path",
-                    )
-                )
-        if not pages:
-            resolved.append(a)
-            continue
-        html = _MARKED_HREF.sub(functools.partial(_page_href, pages), a.html)
-        resolved.append(replace(a, body=Body(html, a.text)) if html != a.html else a)
-    return resolved, problems
+    pages = {target: urls.relative(article.path, path_of[target])
+             for target, _ in article.links if target in path_of}
+    if not pages:
+        return article
+    html = _MARKED_HREF.sub(functools.partial(_page_href, pages), article.html)
+    return replace(article, body=Body(html, article.text)) if html != article.html else article
 
 
 _MARKED_HREF = re.compile('href="' + re.escape(LINK_MARK) + '([^"]*)')

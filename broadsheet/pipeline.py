@@ -16,7 +16,7 @@ from pathlib import Path
 from . import model, output, workers
 from .config import Config
 from .diagnostics import Diagnostic, error, has_errors
-from .incremental import bookkeeping, cache
+from .incremental import bookkeeping, cache, edits
 from .incremental import inputs as inputs_module
 from .read import sources
 from .render import feeds, pages, sitemap, templates, views
@@ -59,12 +59,13 @@ def load_site(
     curator's rules of `check`. With a `store`, articles whose bytes are unchanged are taken
     from it, the rest are parsed (in parallel when there are many) and stored."""
     inputs = inputs or inputs_module.read_inputs(config)
+    photo_state = bookkeeping.photo_state
     tags, diagnostics = inputs.vocabulary, list(inputs.diagnostics)
     results: dict[str, tuple] = {}
     misses: list[tuple[Path, str, bytes, str]] = []
     for name, source_name, data, key in inputs.sources:
         entry = store.articles.get(source_name) if store else None
-        if entry and entry.key == key and entry.photo == _photo_state(entry.result[0], inputs):
+        if entry and entry.key == key and entry.photo == photo_state(entry.result[0], inputs):
             results[source_name] = entry.result
             continue
         path = Path(name)
@@ -79,7 +80,7 @@ def load_site(
         if store is not None:
             card = pages.card_digest(views.card(result[0])) if result[0] else ""
             store.articles[source_name] = cache.ArticleEntry(
-                key, _photo_state(result[0], inputs), result, card
+                key, photo_state(result[0], inputs), result, card
             )
     if store is not None:
         for stale in set(store.articles) - set(results):
@@ -97,17 +98,6 @@ def load_site(
     site, problems = model.assemble(config, loaded, marks, descriptions, frozenset(results),
                                     related)
     return site, diagnostics + problems
-
-
-def _photo_state(article: model.Article | None, inputs: inputs_module.Inputs) -> tuple | None:
-    """What an article's result depended on outside its own file: its photo and body images
-    (existence and content: a photo's content gives its size). A file the walk listed has a
-    digest, so only the others cost a `stat`."""
-    if article is None:
-        return None
-    files = [article.photo.file] if article.photo else []
-    files += [file for _, file in article.assets]
-    return tuple((str(f), inputs.digest_of(f) or f.is_file()) for f in files) or None
 
 
 def check(config: Config, paths: list[Path] | None = None) -> list[Diagnostic]:
@@ -145,6 +135,12 @@ class _Database:
     def unchanged(self, digest: str) -> tuple | None:
         return bookkeeping.unchanged(self.config, digest, None)  # reads the manifest only
 
+    def edit(self, inputs: inputs_module.Inputs, progress: Progress | None
+             ) -> bookkeeping.Job | None:
+        """The build of an edit that no listing's order sees, from a few rows of the cache
+        (see `edits`); None for the full build."""
+        return edits.prepare(self.config, inputs, self.seen(), progress)
+
     def start(self) -> tuple[cache.BuildCache, cache.BuildCache]:
         """The cache this build starts from, and what the database holds (to save changes)."""
         store = cache.load(self.config, self.recorded)
@@ -165,6 +161,9 @@ class _Clean(_Database):
         return {}
 
     def unchanged(self, digest: str) -> None:
+        return None
+
+    def edit(self, inputs: inputs_module.Inputs, progress: Progress | None) -> None:
         return None
 
     def start(self) -> tuple[cache.BuildCache, cache.BuildCache]:
@@ -210,6 +209,9 @@ class Session(_Database):
 
     def unchanged(self, digest: str) -> tuple | None:
         return bookkeeping.unchanged(self.config, digest, self.store)
+
+    def edit(self, inputs: inputs_module.Inputs, progress: Progress | None) -> None:
+        return None  # the session's cache in memory makes the full build as quick
 
     def start(self) -> tuple[cache.BuildCache, cache.BuildCache]:
         return self.store, self.saved
@@ -263,9 +265,9 @@ def _collector_paused():
 def _build(
     config: Config, known: _Database, progress: Progress | None, later: contextlib.ExitStack
 ) -> BuildResult:
-    """read -> (nothing changed?) -> parse and assemble -> render -> search, feeds, sitemap ->
-    media -> write -> commit; what may be skipped is `bookkeeping`'s to decide. Rendered pages
-    wait in a scratch folder that `later` removes."""
+    """read -> (nothing changed?) -> an edit's pages, or parse, assemble and plan them all ->
+    render -> search, feeds, sitemap -> media -> write -> commit; what may be skipped is
+    `bookkeeping`'s to decide. Rendered pages wait in a scratch folder that `later` removes."""
     result = BuildResult()
     clock = _Clock(result.timings)
     inputs = known.inputs()
@@ -273,50 +275,65 @@ def _build(
         result.articles, result.pages, result.diagnostics = done
         clock.lap("load")
         return result
-    store, saved = known.start()
-    bookkeeping.trust_only_this_site(store, config)
-    site, result.diagnostics = load_site(config, store=store, inputs=inputs, progress=progress)
-    result.articles = len(site.articles)
+    job = known.edit(inputs, progress) or _whole(config, known, inputs, progress)
+    result.diagnostics, result.articles, result.pages = job.diagnostics, job.articles, job.pages
     clock.lap("load")
     if not result.ok:
         return result
 
-    planned = pages.plan(site, bookkeeping.cards(store, site))
-    work = bookkeeping.pages_to_render(store, config, inputs, planned, feeds.plan(site))
     try:
         scratch = later.enter_context(output.scratch(config.output))
     except OSError as exc:
         result.diagnostics.append(workers.cannot_write(config, exc))
         return result
-    rendered, problems = _render(config, inputs, site, work, scratch, progress)
+    rendered, problems = _render(config, inputs, job.site, job.work, scratch, progress)
     result.diagnostics += problems
-    result.pages, result.pages_rendered = len(planned), len(rendered)
+    result.pages_rendered = len(rendered)
     clock.lap("render")
     if not result.ok:
         return result
     known.rendered(rendered)
 
-    built = bookkeeping.search_index(store, config, site)
-    files = built.files | feeds.build_files(config, list(work.feeds))
-    files |= sitemap.build_files(site, planned)
-    keep = work.keep | {name for name in built.names if name not in built.files}
+    built = job.search()
+    files = built.files | job.files()
+    keep = job.work.keep | {name for name in built.names if name not in built.files}
     clock.lap("search")
 
-    media, problems = bookkeeping.media_files(store, config, inputs, site)
+    media, problems = job.media()
     result.diagnostics += problems
     if not result.ok:
         return result
-    writes = bookkeeping.what_to_write(store, config, files, rendered, media, keep)
-    if not _write(config, store, writes, result):
+    writes = bookkeeping.what_to_write(job.store, config, files, rendered, media, keep)
+    if not _write(config, job.store, writes, result):
         return result
-    manifest = cache.Manifest(inputs.digest, result.articles, result.pages,
+    manifest = cache.Manifest(inputs.digest, inputs.rest, result.articles, result.pages,
                               tuple(result.diagnostics))
-    bookkeeping.record(store, writes, work, built, inputs, manifest)
-    cache.save(config, store, saved)  # only now: the site on disk is this build
-    store.search_built = None
-    known.committed(store)
+    bookkeeping.record(job.store, writes, job.work, built, inputs, manifest, job.source_of)
+    cache.save(config, job.store, job.saved)  # only now: the site on disk is this build
+    job.store.search_built = None
+    known.committed(job.store)
     clock.lap("write")
     return result
+
+
+def _whole(config: Config, known: _Database, inputs: inputs_module.Inputs,
+           progress: Progress | None) -> bookkeeping.Job:
+    """The full build: every article (from the cache while unchanged), the model, and every
+    page and feed planned; those whose fingerprint changed are rendered."""
+    store, saved = known.start()
+    bookkeeping.trust_only_this_site(store, config)
+    site, diagnostics = load_site(config, store=store, inputs=inputs, progress=progress)
+    planned = [] if has_errors(diagnostics) else pages.plan(site, bookkeeping.cards(store, site))
+    work = bookkeeping.pages_to_render(store, config, inputs, planned,
+                                       feeds.plan(site) if planned else [])
+    return bookkeeping.Job(
+        store, saved, site, work, {a.path: a.source for a in site.articles}, diagnostics,
+        len(site.articles), len(planned),
+        search=lambda: bookkeeping.search_index(store, config, site),
+        files=lambda: feeds.build_files(config, list(work.feeds))
+        | sitemap.build_files(site, planned),
+        media=lambda: bookkeeping.media_files(store, config, inputs, site),
+    )
 
 
 def _render(

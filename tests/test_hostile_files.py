@@ -15,7 +15,7 @@ from conftest import FIXTURES, REPO, build_repo, make_repo, scratch
 
 from broadsheet import config as config_module
 from broadsheet import output
-from broadsheet.incremental import bookkeeping, cache
+from broadsheet.incremental import bookkeeping, cache, edits
 from broadsheet.search import state as search
 
 
@@ -301,7 +301,8 @@ STEPS = [
     (output, "_update", "before"), (output, "_update", "after"),
     (output, "_keep_as_spare", "before"), (output, "_keep_as_spare", "after"),
     (cache, "save", "before"), (cache, "_save", "before"), (cache, "_save_search", "before"),
-    (search, "build", "after"), (bookkeeping, "record", "before"), (bookkeeping, "record", "after"),
+    (search, "build_documents", "after"), (bookkeeping, "record", "before"),
+    (bookkeeping, "record", "after"), (edits, "prepare", "after"), (cache, "_save_plans", "before"),
 ]
 
 

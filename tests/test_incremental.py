@@ -3,6 +3,7 @@ build's, a build with no change writes nothing, and a broken cache means a cold 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
 from conftest import FIXTURES, build_repo, make_repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -38,6 +40,8 @@ def article(n: int, title: str, tags: list[str], body: str, day: int = 1) -> str
 edit = st.one_of(
     st.tuples(st.just("add"), st.integers(0, 9), st.sampled_from(TAGS), st.integers(1, 28)),
     st.tuples(st.just("change"), st.integers(0, 9), st.text("abc xyz.", min_size=1, max_size=30)),
+    st.tuples(st.just("lead"), st.integers(0, 9), st.text("abc xyz.", min_size=1, max_size=30)),
+    st.tuples(st.just("retitle"), st.integers(0, 9), st.text("abc xyz", min_size=1, max_size=9)),
     st.tuples(st.just("retag"), st.integers(0, 9), st.lists(st.sampled_from(TAGS), max_size=3,
                                                           unique=True)),
     st.tuples(st.just("delete"), st.integers(0, 9)),
@@ -61,6 +65,15 @@ def apply(root: Path, step: tuple) -> None:
     elif kind == "change" and existing:
         path = existing[step[1] % len(existing)]
         path.write_text(path.read_text() + "\n" + step[2] + "\n")
+    elif kind == "lead" and existing:  # the summary, so the card, changes
+        path = existing[step[1] % len(existing)]
+        head, _, body = path.read_text().partition("\n---\n")
+        path.write_text(f"{head}\n---\n{step[2]} {body}")
+    elif kind == "retitle" and existing:
+        path = existing[step[1] % len(existing)]
+        text = path.read_text().split("\n")
+        text[1] = f'title: "Retitled {step[2]}"'
+        path.write_text("\n".join(text))
     elif kind == "retag" and existing:
         path = existing[step[1] % len(existing)]
         text = path.read_text().split("\n")
@@ -99,16 +112,44 @@ def apply(root: Path, step: tuple) -> None:
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=st.lists(edit, min_size=2, max_size=5))
 def test_incremental_equals_clean(tmp_path_factory, steps):
-    root = make_repo(tmp_path_factory.mktemp("inc"), FIXTURES / "site")
-    assert build_repo(root).ok
+    """...and an edit of an article's text or title after a good build takes the edit's
+    narrow path (`edits`), which must give the same site."""
+    from broadsheet.incremental import edits
+
+    root = make_repo(tmp_path_factory.mktemp("inc"), FIXTURES / "site", files={
+        f"content/articles/gen-{n}.md": article(n, f"Generated {n}", [TAGS[n]], "Words.", n + 2)
+        for n in (0, 3)})
+    ok = build_repo(root).ok
     for step in steps:
+        existed = bool(list((root / "content/articles").glob("gen-*.md")))
         apply(root, step)
-        incremental = build_repo(root)
+        with _watching(edits, "prepare") as narrow:
+            incremental = build_repo(root)
         reference = clean_copy(root, tmp_path_factory.mktemp("clean") / "repo")
         cold = build_repo(reference)
         assert incremental.ok == cold.ok, (step, incremental.diagnostics, cold.diagnostics)
         if cold.ok:
             assert tree(root / "site") == tree(reference / "site"), step
+        if ok and cold.ok and existed and step[0] in ("change", "lead", "retitle"):
+            assert narrow == [True], step
+        ok = incremental.ok
+
+
+@contextlib.contextmanager
+def _watching(module: object, name: str):
+    """Records whether each call of `module.name` answered something (not None)."""
+    original, answers = getattr(module, name), []
+
+    def watched(*args, **kwargs):
+        answer = original(*args, **kwargs)
+        answers.append(answer is not None)
+        return answer
+
+    setattr(module, name, watched)
+    try:
+        yield answers
+    finally:
+        setattr(module, name, original)
 
 
 @settings(max_examples=int(os.environ.get("BROADSHEET_EXAMPLES", "8")), deadline=None,
@@ -539,3 +580,44 @@ def test_related_articles_come_from_the_cache_while_every_articles_tags_stay(tmp
     reference = clean_copy(root, tmp_path / "clean")
     assert build_repo(reference).ok
     assert tree(root / "site") == tree(reference / "site")
+
+
+def test_an_edit_no_listing_order_sees_is_built_from_a_few_rows_of_the_cache(tmp_path,
+                                                                            monkeypatch):
+    """A text edit (its card changed or not) renders the pages showing the article, without
+    loading every record (`cache.load`) or planning the site; a kept page deleted from site/
+    since is back after it (the new site is the spare brought up to date)."""
+    from broadsheet.incremental import edits
+
+    root = make_repo(tmp_path / "repo", FIXTURES / "site")
+    assert build_repo(root).ok
+    (root / "site/tags/printing/index.html").unlink()
+    path = root / "content/articles/third-way.md"
+    for old, new, pages in (("It ends here.", "It ends here.\n\nA last line.", 1),
+                            ("Third article", "The third article", 5)):
+        path.write_text(path.read_text().replace(old, new))
+        with _watching(edits, "prepare") as narrow, monkeypatch.context() as patched:
+            patched.setattr(cache, "load", lambda *a: pytest.fail("loaded the whole cache"))
+            result = build_repo(root)
+        assert result.ok and narrow == [True]
+        assert result.pages_rendered == pages  # (with the summary: its listings, neighbour)
+        assert tree(root / "site") == tree(build_clean(root, tmp_path / f"clean{pages}"))
+
+
+@pytest.mark.parametrize("change", [
+    ("date: 2022-12-24", "date: 2022-12-25"),  # another place in every listing
+    ("tags: [libraries]", "tags: [libraries, maps]"),  # other tag pages, related articles
+    ("It ends here.", "It ends at [the first](first-light.md)."),  # a link to another page
+    ("---\nThird", "draft: true\n---\nThird"),  # gone from the site
+])
+def test_an_edit_that_moves_an_article_is_the_full_builds(tmp_path, change):
+    from broadsheet.incremental import edits
+
+    root = make_repo(tmp_path / "repo", FIXTURES / "site")
+    assert build_repo(root).ok
+    path = root / "content/articles/third-way.md"
+    path.write_text(path.read_text().replace(*change, 1))
+    with _watching(edits, "prepare") as narrow:
+        assert build_repo(root).ok
+    assert narrow == [False]
+    assert tree(root / "site") == tree(build_clean(root, tmp_path / "clean"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from ..read import images
 from ..render import feeds, pages, views
 from ..search import state as search
 from ..workers import Rendered
-from . import cache
+from . import cache, plans
 from .inputs import Inputs
 
 
@@ -36,6 +37,25 @@ class PageWork:
     keep: frozenset[str]  # pages and feeds whose file in site/ is already right
     render: tuple[pages.Page, ...]
     feeds: tuple[feeds.Feed, ...]  # the feeds to build
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a build makes: the pages `work` names, then (asked for once the pages are
+    rendered) the search files, the other generated files and the media. A full build and
+    an edit's (`edits`) make them differently; the rest of the build is the same."""
+
+    store: cache.BuildCache  # what the build knows, to record what it made
+    saved: cache.BuildCache  # what the cache database holds (to save only the changes)
+    site: Site  # for the templates (see `templates.render`)
+    work: PageWork
+    source_of: dict[str, str]  # the source of each article shown, by its page's path
+    diagnostics: list[Diagnostic]
+    articles: int
+    pages: int
+    search: Callable[[], search.Built]
+    files: Callable[[], dict[str, bytes]]  # feeds, sitemap
+    media: Callable[[], tuple[dict[str, tuple[Path | None, str]], list[Diagnostic]]]
 
 
 @dataclass(frozen=True)
@@ -51,6 +71,17 @@ class Writes:
     copy_digests: dict[str, str]  # site path -> digest of every copied file
     written: dict[str, str]  # generated file -> digest of its bytes
     spare_from_new: bool  # the files of the site replaced are not all known (see `record`)
+
+
+def photo_state(article: Article | None, inputs: Inputs) -> tuple | None:
+    """What an article's result depended on outside its own file: its photo and body images
+    (existence and content: a photo's content gives its size). A file the walk listed has a
+    digest, so only the others cost a `stat`."""
+    if article is None:
+        return None
+    files = [article.photo.file] if article.photo else []
+    files += [file for _, file in article.assets]
+    return tuple((str(f), inputs.digest_of(f) or f.is_file()) for f in files) or None
 
 
 def trust_only_this_site(store: cache.BuildCache, config: Config) -> None:
@@ -77,7 +108,7 @@ def unchanged(
     if manifest.inputs != digest or output.build_id(config.output) != site_id:
         return None
     out = str(config.output) + os.sep
-    if not all(_plain_file(out + name) for name in outputs):
+    if not all(plain_file(out + name) for name in outputs):
         return None
     return manifest.articles, manifest.pages, list(manifest.diagnostics)
 
@@ -108,7 +139,7 @@ def pages_to_render(
             base, feed.path, feed.title, feed.page, *map(full, feed.articles))))
     out = str(config.output) + os.sep
     keep = frozenset(path for path, fingerprint in fingerprints.items()
-                     if store.pages.get(path) == fingerprint and _plain_file(out + path))
+                     if store.pages.get(path) == fingerprint and plain_file(out + path))
     return PageWork(fingerprints, keep, tuple(p for p in planned if p.path not in keep),
                     tuple(f for f in planned_feeds if f.path not in keep))
 
@@ -158,7 +189,7 @@ def search_index(store: cache.BuildCache, config: Config, site: Site) -> search.
     """The search files, from the last build's index while its files are the ones in site/."""
     out = str(config.output) + os.sep
     keys = article_keys(store)
-    known = bool(store.search_files) and all(_plain_file(out + n) for n in store.search_files)
+    known = bool(store.search_files) and all(plain_file(out + n) for n in store.search_files)
     if not known:
         return search.build(site, keys, None)
     with cache.search_index(config) as previous:
@@ -186,7 +217,7 @@ def media_files(
         variants = [v for v in photo.variants() if v[0] not in wanted] if photo else []
         if photo and photo.extension and variants:  # one decode makes every copy
             names = {(w, e): images.cached_name(photo.digest, w, e) for _, w, e in variants}
-            if all(store.copies.get(rel) == names[(w, e)] and _plain_file(out + rel)
+            if all(store.copies.get(rel) == names[(w, e)] and plain_file(out + rel)
                    for rel, w, e in variants):  # in site/ already: nothing to make
                 wanted.update((rel, (None, names[(w, e)])) for rel, w, e in variants)
                 continue
@@ -221,7 +252,7 @@ def what_to_write(
     kept, copies, copy_digests = set(keep), {}, {}
     for rel, (path, digest) in media.items():
         copy_digests[rel] = digest
-        if store.copies.get(rel) == digest and (path is None or _plain_file(out + rel)):
+        if store.copies.get(rel) == digest and (path is None or plain_file(out + rel)):
             kept.add(rel)  # (no path: found in site/ by `media_files`)
         else:
             copies[rel] = path
@@ -229,7 +260,7 @@ def what_to_write(
     written.update((name, page.digest) for name, page in rendered.items())
     fresh, moved = {}, {}
     for name, digest in written.items():  # the same bytes as last time: keep the file as it is
-        if store.written.get(name) == digest and _plain_file(out + name):
+        if store.written.get(name) == digest and plain_file(out + name):
             kept.add(name)
         elif name in files:
             fresh[name] = files[name]
@@ -253,10 +284,17 @@ def record(
     built: search.Built,
     inputs: Inputs,
     manifest: cache.Manifest,
+    source_of: Mapping[str, str],
 ) -> None:
     """Tell `store` that site/ now holds the build `writes` describes. The one it held
     before became the spare; if not all its files were known, the spare is a copy of the
-    new one (`output.write_site`'s `spare_from_new`)."""
+    new one (`output.write_site`'s `spare_from_new`). The plans of the pages and feeds made
+    again are kept (`source_of`: each article's source by its page), and with those the
+    cache had, they describe the whole new site."""
+    whole = len(work.render) + len(work.feeds) == len(work.fingerprints)
+    complete = whole or (bool(store.site_id) and store.plan_id == store.site_id)
+    store.plans = {p.path: plans.plan(p, source_of) for p in (*work.render, *work.feeds)}
+    store.plans_whole, store.plan_id = whole, writes.site_id if complete else ""
     if store.site_id != writes.site_id:
         if writes.spare_from_new:
             store.spare_id, store.spare = writes.site_id, dict(writes.target)
@@ -303,7 +341,7 @@ def _text_digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _plain_file(path: str) -> bool:
+def plain_file(path: str) -> bool:
     """A regular file, not a link: a link in site/ is never kept (it could point anywhere)."""
     try:
         return stat.S_ISREG(os.lstat(path).st_mode)

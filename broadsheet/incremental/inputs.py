@@ -35,6 +35,7 @@ class Inputs:
     diagnostics: tuple[Diagnostic, ...]
     sources: tuple[tuple[str, str, bytes | None, str], ...]  # path, name, bytes, cache key
     digest: str
+    rest: str  # the same digest but the articles': when it is the last build's, only they changed
     file_digests: dict[str, str]  # content hash of every other file read, by path
     seen: dict[str, tuple[str, str]]  # file -> (its stat signature, content hash): see above
     static_files: dict[str, Path]  # the files copied to site/static/, by name
@@ -92,6 +93,7 @@ def read_inputs(
     digest = hashlib.sha256(
         f"{cache.code_digest()}{cache.config_digest(config)}{vocab_key}".encode()
     )
+    rest = digest.copy()  # the same, but the articles
     found, hashes, static, theme, listed = [], {}, {}, {}, 0
     files: list[tuple[str, str, str, str | None]] = []  # path, label, name, digest if known
     articles_folder = config.content
@@ -132,15 +134,17 @@ def read_inputs(
             continue
         hashes[path] = had or remember(path, value)
         digest.update(f"{label}\0{hashes[path]}\0".encode())
+        rest.update(f"{label}\0{hashes[path]}\0".encode())
     if articles_folder.is_dir() and not listed:
         problems.append(warning(f"{config.content_dir}/", 0, 0, "no articles found",
                                 "articles are Markdown files such as "
                                 f"{config.content_dir}/articles/2024/a-title.md"))
     for problem in problems:  # a link or a FIFO added is no file, but it is a change
         digest.update(f"{problem.format()}\0".encode())
+        rest.update(f"{problem.format()}\0".encode())
     recorded = {path: entry for path, entry in recorded.items() if entry[1]}
-    return Inputs(tags, tuple(problems), tuple(found), digest.hexdigest(), hashes, recorded,
-                  static, theme, tuple(walked))
+    return Inputs(tags, tuple(problems), tuple(found), digest.hexdigest(), rest.hexdigest(),
+                  hashes, recorded, static, theme, tuple(walked))
 
 
 def _file_digests(paths: list[str]) -> dict[str, str | OSError]:

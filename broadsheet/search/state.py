@@ -70,6 +70,7 @@ class Built:
     terms: dict[str, str | None]  # entry changes (None: the term is gone)
     whole: bool  # `terms` is every entry (the previous ones are all replaced)
     analyses: dict[bytes, Analysed]  # analyses to keep, of documents new to the index
+    changed: frozenset[int] = frozenset()  # documents whose row changed, unless `whole`
 
 
 def build(site: Site, keys: Mapping[str, str], previous: Stored | None) -> Built:
@@ -170,7 +171,7 @@ def _update(wanted, document, entry, changed: set[int], previous: Stored, analys
     chunks = list(previous.chunks)
     if terms:
         chunks = _recut(previous, terms, out, cut_every)
-    return _finish(out, rows, chunks, terms, False, analyses)
+    return _finish(out, rows, chunks, terms, False, analyses, frozenset(changed))
 
 
 def _analysis(previous: Stored, key: bytes) -> Analysed:
@@ -244,7 +245,8 @@ def _chunk_rows(chunks: list, out: dict[str, bytes], previous: Stored | None = N
 
 
 def _finish(out: dict[str, bytes], rows: list[DocRow], chunks: list[ChunkRow],
-            terms: dict[str, str | None], whole: bool, analyses: dict) -> Built:
+            terms: dict[str, str | None], whole: bool, analyses: dict,
+            changed: frozenset[int] = frozenset()) -> Built:
     lengths = [row.lengths for row in rows]
     digests = {f"search/index/{c.name}.js": c.digest for c in chunks}
     digests.update({f"search/doc/{n}.js": row.store for n, row in enumerate(rows)})
@@ -253,7 +255,7 @@ def _finish(out: dict[str, bytes], rows: list[DocRow], chunks: list[ChunkRow],
     manifest = files.manifest_file(len(rows), lengths, chunks, digests)
     out["search/manifest.js"] = manifest
     names = tuple(sorted([*digests, "search/manifest.js"]))
-    return Built(out, names, tuple(rows), tuple(chunks), terms, whole, analyses)
+    return Built(out, names, tuple(rows), tuple(chunks), terms, whole, analyses, changed)
 
 
 def _key(doc: Doc) -> bytes:
