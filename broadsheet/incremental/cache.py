@@ -362,11 +362,12 @@ class Reader:
     def entries(self, sources: set[str]) -> dict[str, ArticleEntry]:
         """The records of these articles (those that can be read)."""
         found = {}
-        for source in sorted(sources):
-            for row in self.db.execute("SELECT source, key, deps, result, card FROM articles "
-                                       "WHERE source = ?", (source,)):
-                if (entry := _entry(self.bodies, *row)) is not None:
-                    found[source] = entry
+        for row in self.db.execute(
+            "SELECT source, key, deps, result, card FROM articles WHERE source IN "
+            "(SELECT value FROM json_each(?)) ORDER BY source", (json.dumps(sorted(sources)),)
+        ):
+            if (entry := _entry(self.bodies, *row)) is not None:
+                found[row[0]] = entry
         return found
 
     def plans(self, marks: list[str]) -> dict[str, str]:
@@ -490,12 +491,10 @@ def _save(db: sqlite3.Connection, cache: BuildCache, before: BuildCache) -> None
                        ((p,) for p in before.seen.keys() - cache.seen.keys()))
         db.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?, ?)", (
             (p, *entry) for p, entry in cache.seen.items() if before.seen.get(p) != entry))
-        rows, old = _output_rows(cache), _output_rows(before)
-        db.executemany("DELETE FROM outputs WHERE path = ?", ((p,) for p in old.keys() - rows))
-        db.executemany(
-            "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?)",
-            ((p, *row) for p, row in rows.items() if old.get(p) != row),
-        )
+        db.executemany("DELETE FROM outputs WHERE path = ?",
+                       ((p,) for p in before.outputs - cache.outputs))
+        db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?)", _output_rows(
+            cache, before))
         _save_spare(db, cache.spare or {}, before.spare)
         if cache.plans is not None:
             _save_plans(db, cache, before)
@@ -564,15 +563,17 @@ def _article_row(source: str, entry: ArticleEntry) -> tuple:
             entry.card, body.html, body.text)
 
 
-def _output_rows(cache: BuildCache) -> dict[str, tuple]:
-    return {
-        path: (
-            cache.pages.get(path),
-            cache.copies.get(path) or cache.written.get(path),
-            int(path in cache.copies),
-        )
-        for path in cache.outputs
-    }
+def _output_rows(cache: BuildCache, before: BuildCache) -> list[tuple]:
+    """The rows of `outputs` that differ from `before`'s."""
+    rows = []
+    for path in cache.outputs:
+        row = (path, cache.pages.get(path), cache.copies.get(path) or cache.written.get(path),
+               int(path in cache.copies))
+        if path not in before.outputs or row[1:] != (
+                before.pages.get(path), before.copies.get(path) or before.written.get(path),
+                int(path in before.copies)):
+            rows.append(row)
+    return rows
 
 
 def _save_search(db: sqlite3.Connection, built: state.Built) -> None:

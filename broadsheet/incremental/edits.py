@@ -41,15 +41,15 @@ def prepare(config: Config, inputs: Inputs, seen: dict[str, tuple[str, str]],
 
 def _prepare(config: Config, inputs: Inputs, seen: dict[str, tuple[str, str]],
              db: cache.Reader, progress: workers.Progress | None) -> bookkeeping.Job | None:
+    keys = db.keys()  # (the quickest test first: a new or deleted article is not an edit)
+    found = {name: (path, data, key) for path, name, data, key in inputs.sources}
+    if found.keys() != keys.keys():
+        return None
     store = db.site(seen)
     bookkeeping.trust_only_this_site(store, config)
     manifest = store.manifest
     if (manifest is None or not store.site_id or store.plan_id != store.site_id
             or manifest.rest != inputs.rest):
-        return None
-    keys = db.keys()
-    found = {name: (path, data, key) for path, name, data, key in inputs.sources}
-    if found.keys() != keys.keys():
         return None
     edited = {name for name, (_, _, key) in found.items() if keys[name] != key}
     if not 0 < len(edited) <= MOST or any(d.path in edited for d in manifest.diagnostics):
