@@ -294,9 +294,10 @@ def _build(
         return result
     known.rendered(rendered)
 
-    built = job.search()
+    built = job.search(workers.spill_to(scratch))
     files = built.files | job.files()
-    keep = job.work.keep | {name for name in built.names if name not in built.files}
+    rendered |= built.spilled
+    keep = job.work.keep | {name for name in built.names if name not in built.all_names}
     clock.lap("search")
 
     media, problems = job.media()
@@ -329,7 +330,7 @@ def _whole(config: Config, known: _Database, inputs: inputs_module.Inputs,
     return bookkeeping.Job(
         store, saved, site, work, {a.path: a.source for a in site.articles}, diagnostics,
         len(site.articles), len(planned),
-        search=lambda: bookkeeping.search_index(store, config, site),
+        search=lambda spill: bookkeeping.search_index(store, config, site, spill),
         files=lambda: feeds.build_files(config, list(work.feeds))
         | sitemap.build_files(site, planned),
         media=lambda: bookkeeping.media_files(store, config, inputs, site),

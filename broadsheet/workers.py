@@ -15,6 +15,7 @@ import contextlib
 import ctypes
 import gc
 import hashlib
+import itertools
 import multiprocessing
 import os
 import signal
@@ -144,6 +145,22 @@ def _render_one(env, page: pages.Page, site, hashes, config, file: Path) -> Rend
     except OSError as exc:
         return cannot_write(config, exc)
     return Rendered(file, hashlib.sha1(data, usedforsecurity=False).hexdigest())
+
+
+def spill_to(scratch: Path) -> Callable[[str, bytes], Rendered | None]:
+    """Puts generated files into the scratch folder as they are made, like rendered pages
+    (a cold search index's 10,000 store files are 100 MB); None where one cannot be written
+    (then it stays in memory)."""
+    count = itertools.count()
+
+    def spill(name: str, data: bytes) -> Rendered | None:
+        file = scratch / f"generated-{next(count)}"
+        try:
+            file.write_bytes(data)
+        except OSError:
+            return None
+        return Rendered(file, hashlib.sha1(data, usedforsecurity=False).hexdigest())
+    return spill
 
 
 def _render_batch(batch: range) -> list[Rendered | Diagnostic]:

@@ -53,7 +53,7 @@ class Job:
     diagnostics: list[Diagnostic]
     articles: int
     pages: int
-    search: Callable[[], search.Built]
+    search: Callable[[search.Spill], search.Built]  # given where to put large files
     files: Callable[[], dict[str, bytes]]  # feeds, sitemap
     media: Callable[[], tuple[dict[str, tuple[Path | None, str]], list[Diagnostic]]]
 
@@ -185,15 +185,17 @@ def article_keys(store: cache.BuildCache) -> dict[str, str]:
     return {name: entry.key + repr(entry.photo) for name, entry in store.articles.items()}
 
 
-def search_index(store: cache.BuildCache, config: Config, site: Site) -> search.Built:
-    """The search files, from the last build's index while its files are the ones in site/."""
+def search_index(store: cache.BuildCache, config: Config, site: Site,
+                 spill: search.Spill | None = None) -> search.Built:
+    """The search files, from the last build's index while its files are the ones in site/
+    (`spill`: see `search.build`)."""
     out = str(config.output) + os.sep
     keys = article_keys(store)
     known = bool(store.search_files) and all(plain_file(out + n) for n in store.search_files)
     if not known:
-        return search.build(site, keys, None)
+        return search.build(site, keys, None, spill)
     with cache.search_index(config) as previous:
-        return search.build(site, keys, previous)
+        return search.build(site, keys, previous, spill)
 
 
 def media_files(

@@ -461,6 +461,7 @@ def save(config: Config, cache: BuildCache, before: BuildCache | None = None) ->
 
 
 def _save(db: sqlite3.Connection, cache: BuildCache, before: BuildCache) -> None:
+    db.execute("PRAGMA mmap_size = 0")  # the pages a commit reads would count as its memory
     db.execute("BEGIN IMMEDIATE")
     try:
         row = db.execute("SELECT value FROM state WHERE key = 'site_id'").fetchone()
@@ -480,13 +481,13 @@ def _save(db: sqlite3.Connection, cache: BuildCache, before: BuildCache) -> None
                 db.execute("DELETE FROM search_docs")  # its changes are to another index
             _delete_articles(db, [s for s, _ in stored if s not in before.articles])
         _delete_articles(db, before.articles.keys() - cache.articles.keys())
-        rows = [_article_row(source, e) for source, e in cache.articles.items()
-                if before.articles.get(source) is not e
-                and not isinstance(_body(e), StoredBody)]  # its row was deleted: parse again
-        db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?)",
-                       (row[:5] for row in rows))
-        db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?)",
-                       ((row[0], row[1], *row[5:]) for row in rows))
+        for source, e in cache.articles.items():  # a row at a time (a cold build's bodies
+            if before.articles.get(source) is e or isinstance(_body(e), StoredBody):
+                continue  # are 200 MB); a stored body whose row was deleted: parsed again
+            row = _article_row(source, e)
+            db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?)", row[:5])
+            db.execute("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?)",
+                       (row[0], row[1], *row[5:]))
         db.executemany("DELETE FROM seen WHERE path = ?",
                        ((p,) for p in before.seen.keys() - cache.seen.keys()))
         db.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?, ?)", (

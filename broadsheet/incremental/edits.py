@@ -97,7 +97,7 @@ def _prepare(config: Config, inputs: Inputs, seen: dict[str, tuple[str, str]],
         store, saved, model.Site(config, (), (), ()), work,
         {a.path: a.source for a in articles.values()}, list(manifest.diagnostics),
         manifest.articles, manifest.pages,
-        search=lambda: _search(config, store, articles, edited),
+        search=lambda spill: _search(config, store, articles, edited),
         files=lambda: feeds.build_files(config, list(work.feeds)),
         media=lambda: (media, []),
     )

@@ -19,7 +19,7 @@ import hashlib
 import sys
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import workers
 from ..model import Site
@@ -71,19 +71,30 @@ class Built:
     whole: bool  # `terms` is every entry (the previous ones are all replaced)
     analyses: dict[bytes, Analysed]  # analyses to keep, of documents new to the index
     changed: frozenset[int] = frozenset()  # documents whose row changed, unless `whole`
+    spilled: dict[str, object] = field(default_factory=dict)  # files `spill` took, by name
+
+    @property
+    def all_names(self) -> set[str]:
+        """The files to write: in `files` or spilled."""
+        return self.files.keys() | self.spilled.keys()
 
 
-def build(site: Site, keys: Mapping[str, str], previous: Stored | None) -> Built:
-    """The search files of `site`; `keys` gives each article's cache key by source."""
+Spill = Callable[[str, bytes], object]  # file name, bytes -> where it is now (None: keep it)
+
+
+def build(site: Site, keys: Mapping[str, str], previous: Stored | None,
+          spill: Spill | None = None) -> Built:
+    """The search files of `site`; `keys` gives each article's cache key by source; `spill`
+    (see `Spill`) takes the store files of a whole index."""
     articles = site.articles[::-1]  # oldest first: a new article takes the next number
     return build_documents([(a.source, keys[a.source]) for a in articles],
                            lambda n: files.document(articles[n]),
-                           lambda n: files.store_entry(articles[n]), previous)
+                           lambda n: files.store_entry(articles[n]), previous, spill=spill)
 
 
 def build_documents(wanted: list[tuple[str, str]], document: Callable[[int], Doc],
                     entry: Callable[[int], dict], previous: Stored | None,
-                    cut_every: int = index.CUT_EVERY) -> Built:
+                    cut_every: int = index.CUT_EVERY, spill: Spill | None = None) -> Built:
     """The search files of documents 0..n-1, each named by (identity, source key) in
     `wanted`, with its fields and store entry given by number."""
     analyser = Analyser()
@@ -95,7 +106,7 @@ def build_documents(wanted: list[tuple[str, str]], document: Callable[[int], Doc
                 return _update(wanted, document, entry, changed, previous, analyser, cut_every)
             except Missing:
                 pass
-    return _cold(document, entry, wanted, analyser, cut_every)
+    return _cold(document, entry, wanted, analyser, cut_every, spill)
 
 
 class Missing(Exception):
@@ -111,8 +122,8 @@ def search_files(docs: list[Doc], entries: list[dict], cut_every: int = index.CU
 
 
 def _cold(document: Callable[[int], Doc], entry: Callable[[int], dict],
-          wanted: list[tuple[str, str]], analyser: Analyser, cut_every: int = index.CUT_EVERY
-          ) -> Built:
+          wanted: list[tuple[str, str]], analyser: Analyser, cut_every: int = index.CUT_EVERY,
+          spill: Spill | None = None) -> Built:
     """The index built whole; documents are analysed in workers, each keeping only its
     analysis (their text is not kept: at 10,000 articles it was 100 MB)."""
     def analyse(n: int) -> tuple[Analysed, bytes]:
@@ -131,14 +142,19 @@ def _cold(document: Callable[[int], Doc], entry: Callable[[int], dict],
     out: dict[str, bytes] = {}
     chunks = _chunk_rows([(built.terms[s] if s < e else "", built.terms[s:e], texts[s:e])
                           for s, e in cut], out)
-    rows = []
+    rows, spilled = [], {}
     for n, (ident, source) in enumerate(wanted):
         data = files.doc_file(n, entry(n))
-        out[f"search/doc/{n}.js"] = data
+        name = f"search/doc/{n}.js"
+        if spill is None or (kept := spill(name, data)) is None:
+            out[name] = data
+        else:
+            spilled[name] = kept
         rows.append(DocRow(ident, source, keys[n],
                            tuple(length for _, _, length in analysed[n]), _digest(data)))
     analyses = {row.key: a for row, a in zip(rows, analysed, strict=True)}
-    return _finish(out, rows, chunks, dict(zip(built.terms, texts, strict=True)), True, analyses)
+    return _finish(out, rows, chunks, dict(zip(built.terms, texts, strict=True)), True, analyses,
+                   spilled=spilled)
 
 
 def _update(wanted, document, entry, changed: set[int], previous: Stored, analyser: Analyser,
@@ -246,7 +262,7 @@ def _chunk_rows(chunks: list, out: dict[str, bytes], previous: Stored | None = N
 
 def _finish(out: dict[str, bytes], rows: list[DocRow], chunks: list[ChunkRow],
             terms: dict[str, str | None], whole: bool, analyses: dict,
-            changed: frozenset[int] = frozenset()) -> Built:
+            changed: frozenset[int] = frozenset(), spilled: dict | None = None) -> Built:
     lengths = [row.lengths for row in rows]
     digests = {f"search/index/{c.name}.js": c.digest for c in chunks}
     digests.update({f"search/doc/{n}.js": row.store for n, row in enumerate(rows)})
@@ -255,7 +271,8 @@ def _finish(out: dict[str, bytes], rows: list[DocRow], chunks: list[ChunkRow],
     manifest = files.manifest_file(len(rows), lengths, chunks, digests)
     out["search/manifest.js"] = manifest
     names = tuple(sorted([*digests, "search/manifest.js"]))
-    return Built(out, names, tuple(rows), tuple(chunks), terms, whole, analyses, changed)
+    return Built(out, names, tuple(rows), tuple(chunks), terms, whole, analyses, changed,
+                 spilled or {})
 
 
 def _key(doc: Doc) -> bytes:
