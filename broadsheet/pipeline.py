@@ -297,7 +297,8 @@ def _build(
     built = job.search(workers.spill_to(scratch))
     files = built.files | job.files()
     rendered |= built.spilled
-    keep = job.work.keep | {name for name in built.names if name not in built.all_names}
+    written = built.all_names
+    keep = job.work.keep | {name for name in built.names if name not in written}
     clock.lap("search")
 
     media, problems = job.media()
