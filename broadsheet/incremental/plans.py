@@ -4,8 +4,8 @@ their source file, so an edit can render again just the pages that show what it 
 A page's plan is its template and its context with every card and article replaced by the
 source of the article it is of: `plan` writes it, `marks` finds the plans that show an
 article (its card, or the article whole), `page` and `feed` make the page again from it and
-the articles read back. The context is written as it is, so a page kind or a context value added
-later is kept without a rule here; a value of a kind this module does not know is an error.
+the articles read back. Every value of a context is written whole; a record of a kind added
+to the views later must be named in `_KINDS` (until then it is an error, never a wrong page).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ..render import feeds, pages, views
 _KINDS = {kind.__name__: kind for kind in (
     pages.Pager, pages.TagHeading, views.TagEntry, views.YearEntry, views.YearView,
     views.MonthView, feeds.Feed)}
+
 
 def plan(value: pages.Page | feeds.Feed, source_of: Mapping[str, str]) -> str:
     """The plan of a page or feed (JSON); `source_of` gives the source of each article by
