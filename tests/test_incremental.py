@@ -627,3 +627,17 @@ def test_an_edit_that_moves_an_article_is_the_full_builds(tmp_path, change):
         assert build_repo(root).ok
     assert narrow == [False]
     assert tree(root / "site") == tree(build_clean(root, tmp_path / "clean"))
+
+
+def test_a_date_moved_to_another_offset_is_the_same_moment_but_another_month(tmp_path):
+    """Found by a red-team run: equal datetimes at two offsets fall in different months of
+    the year page and on different days of the sitemap, so the edit path must not keep them."""
+    edge = '---\ntitle: "Edge"\ndate: "2022-01-31T23:30:00-01:00"\ntags: [printing]\n---\nEdge.\n'
+    root = make_repo(tmp_path / "repo", FIXTURES / "site", files={
+        "content/articles/edge.md": edge,
+        "broadsheet.yml": 'title: "Gazette"\nbase_url: "https://example.org/"\n'})
+    assert build_repo(root).ok
+    (root / "content/articles/edge.md").write_text(
+        edge.replace("2022-01-31T23:30:00-01:00", "2022-02-01T00:30:00+00:00"))
+    assert build_repo(root).ok
+    assert tree(root / "site") == tree(build_clean(root, tmp_path / "clean"))

@@ -107,9 +107,10 @@ def _place(article: Article) -> tuple:
     """What decides where an article is listed, next to which, and what its page links to:
     equal for an edit that leaves every listing's order, every page's neighbours and related
     articles and every media file as they were."""
-    return (article.source, article.path, article.date, article.updated, article.draft,
-            article.tags, frozenset(target for target, _ in article.links), article.photo,
-            article.assets)
+    return (article.source, article.path, repr(article.date), repr(article.updated),
+            article.draft, article.tags, frozenset(target for target, _ in article.links),
+            article.photo, article.assets)  # (dates as written: one moment at another offset
+    # is equal, but falls in another month or sitemap day)
 
 
 def _articles(config: Config, store: cache.BuildCache, db: cache.Reader
