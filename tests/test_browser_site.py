@@ -32,7 +32,9 @@ def test_reader_walks_the_archive(page, start):
     assert figure.locator(".credit").inner_text().startswith("(Broadsheet Illustration/")
     photo = figure.locator("img")
     assert photo.get_attribute("alt")
-    assert page.evaluate("img => img.complete && img.naturalWidth > 0", photo.element_handle())
+    # loaded (waited for: the click returns once the page is, its photo may follow)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                           arg=photo.element_handle(), timeout=10_000)
     assert page.locator("time").first.get_attribute("datetime") == "2019-03-14"
     # article -> tag page
     page.locator(".article-footer").get_by_role("link", name="typography").click()
