@@ -297,8 +297,7 @@ def _build(
     built = job.search(workers.spill_to(scratch))
     files = built.files | job.files()
     rendered |= built.spilled
-    written = built.all_names
-    keep = job.work.keep | {name for name in built.names if name not in written}
+    keep = job.work.keep | (set(built.names) - built.files.keys() - built.spilled.keys())
     clock.lap("search")
 
     media, problems = job.media()

@@ -141,9 +141,13 @@ def _render_one(env, page: pages.Page, site, hashes, config, file: Path) -> Rend
     except jinja2.TemplateError as exc:
         return _template_error(config, page, exc)
     try:
-        file.write_bytes(data)
+        return _put(file, data)
     except OSError as exc:
         return cannot_write(config, exc)
+
+
+def _put(file: Path, data: bytes) -> Rendered:
+    file.write_bytes(data)
     return Rendered(file, hashlib.sha1(data, usedforsecurity=False).hexdigest())
 
 
@@ -154,12 +158,10 @@ def spill_to(scratch: Path) -> Callable[[str, bytes], Rendered | None]:
     count = itertools.count()
 
     def spill(name: str, data: bytes) -> Rendered | None:
-        file = scratch / f"generated-{next(count)}"
         try:
-            file.write_bytes(data)
+            return _put(scratch / f"generated-{next(count)}", data)
         except OSError:
             return None
-        return Rendered(file, hashlib.sha1(data, usedforsecurity=False).hexdigest())
     return spill
 
 

@@ -162,19 +162,20 @@ def related_numbers(store: cache.BuildCache) -> model.RelatedNumbers:
     """`model.related_numbers`, answered from `store` while every article's tags are the ones
     it was computed for (a tenth of a second at 10,000 articles), or updated from it when the
     only change is a new newest article; kept there."""
-    def kept(tags: tuple[tuple[str, ...], ...], limit: int) -> tuple | None:
-        if not store.related or store.related[0] != _text_digest(repr((tags, limit))):
+    def kept(digest: str, count: int) -> tuple | None:
+        if not store.related or store.related[0] != digest:
             return None
-        return store.related[1] if len(store.related[1]) == len(tags) else None
+        return store.related[1] if len(store.related[1]) == count else None
 
     def numbers(tags: tuple[tuple[str, ...], ...], limit: int) -> tuple[tuple[int, ...], ...]:
         if store.related and store.related_of == (tags, limit):  # a preview session's save
             return store.related[1]
-        if (found := kept(tags, limit)) is None:
-            before = kept(tags[1:], limit) if tags else None
+        digest = _text_digest(repr((tags, limit)))
+        if (found := kept(digest, len(tags))) is None:
+            before = kept(_text_digest(repr((tags[1:], limit))), len(tags) - 1) if tags else None
             found = (model.related_numbers_with_newest(tags, limit, before) if before is not None
                      else model.related_numbers(tags, limit))
-        store.related, store.related_of = (_text_digest(repr((tags, limit))), found), (tags, limit)
+        store.related, store.related_of = (digest, found), (tags, limit)
         return found
     return numbers
 

@@ -87,9 +87,9 @@ def _prepare(config: Config, inputs: Inputs, seen: dict[str, tuple[str, str]],
     redone = [p for p in made if isinstance(p, pages.Page)]
     work = bookkeeping.pages_to_render(store, config, inputs, redone,
                                        [f for f in made if isinstance(f, feeds.Feed)])
-    keep = store.outputs - redo - set(store.search_files) - store.copies.keys()
-    if not _in_site(config, store, keep | set(store.search_files) | store.copies.keys()):
+    if not _in_site(config, store, store.outputs - redo):
         return None
+    keep = store.outputs - redo - set(store.search_files) - store.copies.keys()
     work = bookkeeping.PageWork({**store.pages, **work.fingerprints}, work.keep | keep,
                                 work.render, work.feeds)
     media = {rel: (None, digest) for rel, digest in store.copies.items()}

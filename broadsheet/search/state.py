@@ -73,11 +73,6 @@ class Built:
     changed: frozenset[int] = frozenset()  # documents whose row changed, unless `whole`
     spilled: dict[str, object] = field(default_factory=dict)  # files `spill` took, by name
 
-    @property
-    def all_names(self) -> set[str]:
-        """The files to write: in `files` or spilled."""
-        return self.files.keys() | self.spilled.keys()
-
 
 Spill = Callable[[str, bytes], object]  # file name, bytes -> where it is now (None: keep it)
 
